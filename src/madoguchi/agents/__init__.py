@@ -1,0 +1,1 @@
+"""Operators: log-in, sessions and what they may do."""

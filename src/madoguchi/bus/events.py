@@ -1,0 +1,65 @@
+"""Typed events. They leave a process only after the transaction that caused them has committed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConversationSnapshot(_Frozen):
+    """What listeners need to know about a conversation to decide who may be told."""
+
+    id: str
+    customer_id: str
+    channel: str
+    state: str
+    desk: str | None
+    shop_id: str | None
+    assignee_id: int | None
+    priority: int
+    language: str
+    queued_at: datetime | None
+    last_activity_at: datetime
+
+
+class MessageView(_Frozen):
+    id: str
+    conversation_id: str
+    author: Literal["customer", "bot", "agent", "system"]
+    text: str
+    created_at: datetime
+    client_id: str | None = None
+    private: bool = False
+    agent_name: str | None = None
+
+
+class MessageCreated(_Frozen):
+    type: Literal["message.created"] = "message.created"
+    conversation: ConversationSnapshot
+    message: MessageView
+
+
+ConversationChangeType = Literal[
+    "conversation.created",
+    "conversation.queued",
+    "conversation.assigned",
+    "conversation.waiting",
+    "conversation.resolved",
+    "conversation.reopened",
+]
+
+
+class ConversationChanged(_Frozen):
+    type: ConversationChangeType
+    conversation: ConversationSnapshot
+    actor: str
+
+
+Event = Annotated[MessageCreated | ConversationChanged, Field(discriminator="type")]
+event_adapter: TypeAdapter[MessageCreated | ConversationChanged] = TypeAdapter(Event)

@@ -1,0 +1,1 @@
+"""Channel adapters: they translate between a transport and the conversation actions, nothing more."""

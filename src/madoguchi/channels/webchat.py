@@ -1,0 +1,136 @@
+"""Customer web chat over WebSocket: JSON frames in, conversation actions, JSON frames out.
+
+Protocol (DESIGN.md): the server greets with ``hello`` (conversation id, state, history); the client sends
+``{"type": "message", "client_id", "text"}``; the server answers ``ack`` once the message is committed (the
+same answer for a resent ``client_id``), pushes ``message`` frames and ``status`` frames.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from sqlalchemy import select
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from madoguchi.channels.hub import Peer, dumps
+from madoguchi.conversations import actions, queries
+from madoguchi.customers.actions import identify_customer
+from madoguchi.domain.text import clean_message_text
+from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound
+from madoguchi.logs import get_logger
+from madoguchi.store.models import Conversation, Shop
+from madoguchi.store.types import utcnow
+
+if TYPE_CHECKING:
+    from madoguchi.runtime import Runtime
+
+log = get_logger(__name__)
+LANGUAGES = frozenset({"ja", "en", "zh", "ko"})
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+
+
+def _error(exc: MadoguchiError, **extra: Any) -> str:
+    return dumps({"type": "error", **exc.to_dict(), **extra})
+
+
+async def serve_customer_chat(websocket: WebSocket, runtime: Runtime) -> None:
+    params = websocket.query_params
+    language = params.get("lang", "ja") if params.get("lang") in LANGUAGES else "ja"
+    await websocket.accept()
+    try:
+        hello, conversation_id = await _open(
+            runtime, params.get("token"), params.get("visitor"), params.get("shop") or None, language
+        )
+    except (NotAuthenticated, NotFound) as exc:
+        await websocket.send_text(_error(exc))
+        code = CLOSE_UNAUTHENTICATED if isinstance(exc, NotAuthenticated) else CLOSE_NOT_FOUND
+        await websocket.close(code=code, reason=exc.code)
+        return
+    peer = Peer(send_text=websocket.send_text, conversation_id=conversation_id)
+    runtime.hub.add(peer)
+    try:
+        await websocket.send_text(dumps(hello))
+        while True:
+            raw = await websocket.receive_text()
+            reply = await _handle_frame(runtime, conversation_id, raw)
+            if reply is not None:
+                await websocket.send_text(reply)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        runtime.hub.remove(peer)
+
+
+async def _open(
+    runtime: Runtime, token: str | None, visitor: str | None, shop_id: str | None, language: str
+) -> tuple[dict[str, Any], str]:
+    settings = runtime.settings
+    async with runtime.transaction() as tx:
+        identified = await identify_customer(
+            tx.session, settings, identity_token=token, visitor_token=visitor, language=language
+        )
+        customer = identified.customer
+        if shop_id is not None and await tx.session.get(Shop, shop_id) is None:
+            raise NotFound(f"There is no shop {shop_id!r}: open the chat from the shop's page.")
+        window = timedelta(hours=settings.conversation_resume_hours)
+        conversation = await queries.resumable_chat(tx.session, customer.id, shop_id, utcnow(), window)
+        if conversation is None:
+            conversation = await actions.do_open_chat(
+                tx,
+                customer_id=customer.id,
+                shop_id=shop_id,
+                language=language if customer.is_anonymous else customer.language,
+            )
+        await tx.commit()
+        history = await queries.history(tx.session, conversation.id, include_private=False)
+        position = await queries.queue_position(tx.session, conversation)
+    hello: dict[str, Any] = {
+        "type": "hello",
+        "conversation_id": conversation.id,
+        "state": conversation.state,
+        "desk": conversation.desk,
+        "shop_id": conversation.shop_id,
+        "queue_position": position,
+        "language": conversation.language,
+        "customer": {"id": customer.id, "name": customer.name, "anonymous": customer.is_anonymous},
+        "history": [message.model_dump(mode="json", exclude={"private"}) for message in history],
+    }
+    if identified.visitor_token:
+        hello["visitor_token"] = identified.visitor_token
+    return hello, conversation.id
+
+
+async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str) -> str | None:
+    try:
+        frame = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _error(InvalidInput('The frame is not JSON: send {"type": "message", "client_id", "text"}.'))
+    if not isinstance(frame, dict):
+        return _error(InvalidInput("A frame must be a JSON object."))
+    kind = frame.get("type")
+    if kind == "ping":
+        return dumps({"type": "pong"})
+    if kind != "message":
+        return _error(InvalidInput(f"Unknown frame type {kind!r}: the client sends 'message' or 'ping'."))
+    client_id = frame.get("client_id")
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64:
+        return _error(InvalidInput("Every message needs a client_id: a string of 1 to 64 characters (a UUID)."))
+    try:
+        text = clean_message_text(frame.get("text"), runtime.settings.max_message_chars)
+        async with runtime.transaction() as tx:
+            conversation = await tx.session.scalar(
+                select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+            )
+            if conversation is None:
+                raise NotFound("This conversation no longer exists: reload the page to start a new one.")
+            message, created = await actions.do_receive_customer_message(
+                tx, conversation, text=text, client_id=client_id
+            )
+            await tx.commit()
+    except MadoguchiError as exc:
+        log.info("chat.message_refused", code=exc.code, conversation_id=conversation_id)
+        return _error(exc, client_id=client_id)
+    return dumps({"type": "ack", "client_id": client_id, "message_id": message.id, "duplicate": not created})

@@ -1,0 +1,153 @@
+"""`madoguchi` command line: serve, database migrations, demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+import orjson
+
+from madoguchi.errors import MadoguchiError
+from madoguchi.logs import configure_logging
+from madoguchi.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from exc
+
+
+def _run(factory: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(factory())  # type: ignore[arg-type]
+    except MadoguchiError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+@click.group()
+def main() -> None:
+    """Madoguchi (窓口): the one service window for a marketplace's customers."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Serve the API, the chat and the console (database from MADOGUCHI_DATABASE_URL)."""
+    import uvicorn
+
+    from madoguchi.store.db import create_engine
+    from madoguchi.store.migrate import check_schema
+    from madoguchi.web.app import create_app
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+
+    async def _check() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await check_schema(engine)
+        finally:
+            await engine.dispose()
+
+    _run(_check)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        ws_max_size=64 * 1024,
+        ws_ping_interval=30,
+        ws_ping_timeout=30,
+        timeout_graceful_shutdown=5,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Create or upgrade the database schema to this version."""
+    from madoguchi.store.db import create_engine
+    from madoguchi.store.migrate import current_revision, head_revision
+    from madoguchi.store.migrate import upgrade as run_upgrade
+
+    settings = _settings()
+
+    async def _upgrade() -> tuple[str | None, str | None]:
+        engine = create_engine(settings.database_url)
+        try:
+            before = await current_revision(engine)
+            await run_upgrade(engine)
+            return before, await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    before, after = _run(_upgrade)
+    if before == after:
+        click.echo(f"database already at revision {after} (head {head_revision()})")
+    else:
+        click.echo(f"database upgraded from {before or 'empty'} to {after}")
+
+
+@db.command()
+def current() -> None:
+    """Print the schema revision of the database and of this code."""
+    from madoguchi.store.db import create_engine
+    from madoguchi.store.migrate import current_revision, head_revision
+
+    settings = _settings()
+
+    async def _current() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    click.echo(orjson.dumps({"database": _run(_current), "code": head_revision()}).decode())
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds the demo.")
+def seed(if_empty: bool) -> None:
+    """Load the demo marketplace (shops, customers, orders, desks, operators, articles)."""
+    from madoguchi.demo.seed import is_seeded
+    from madoguchi.demo.seed import seed as run_seed
+    from madoguchi.store.db import create_engine, session_factory
+    from madoguchi.store.migrate import check_schema
+
+    settings = _settings()
+
+    async def _seed() -> dict[str, Any] | None:
+        engine = create_engine(settings.database_url)
+        try:
+            await check_schema(engine)
+            async with session_factory(engine)() as session:
+                if if_empty and await is_seeded(session):
+                    return None
+                counts = await run_seed(session)
+                await session.commit()
+                return counts
+        finally:
+            await engine.dispose()
+
+    counts = _run(_seed)
+    click.echo("demo data already present" if counts is None else f"demo data loaded: {counts}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Conversations and their messages: the only place that writes them."""

@@ -1,0 +1,1 @@
+"""Customers: signed in through the shop's identity token, or anonymous visitors."""

@@ -1,0 +1,1 @@
+"""The demo marketplace 「まどぐちモール」: data files and the seeding that loads them."""

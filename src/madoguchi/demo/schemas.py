@@ -1,0 +1,150 @@
+"""The shape of the demo marketplace's data files.
+
+The files under ``demo/data`` are written by hand; these models check them when they are loaded so that a
+typo in a file is reported with its file and field instead of surfacing later as a broken conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Language = Literal["ja", "en", "zh", "ko"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"]
+Channel = Literal["chat", "email", "callback", "phone", "shop_message", "web_form"]
+CarrierId = Literal["yamato", "sagawa", "japanpost"]
+OrderStatus = Literal[
+    "pending_payment",
+    "confirmed",
+    "preparing",
+    "shipped",
+    "in_transit",
+    "out_for_delivery",
+    "delivered",
+    "delivery_failed",
+    "returned",
+    "cancelled",
+]
+DeskKind = Literal["queue", "referral", "shop"]
+Role = Literal["admin", "supervisor", "agent", "shop_agent"]
+
+_HOURS = re.compile(r"^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_hours(value: dict[Weekday, str | None]) -> dict[Weekday, str | None]:
+    for day, span in value.items():
+        if span is not None and not _HOURS.match(span):
+            raise ValueError(f"hours for {day} must look like '09:00-18:00' or be null (closed), not {span!r}")
+    return value
+
+
+class OfficialContact(_Strict):
+    """A way to reach a desk or an outside party that the platform has verified."""
+
+    label_ja: str
+    label_en: str
+    phone: str | None = None
+    email: str | None = None
+    url: str | None = None
+    hours_ja: str | None = None
+    hours_en: str | None = None
+    carrier: CarrierId | None = None
+    source: str | None = Field(default=None, description="where the contact was verified")
+
+
+class DeskSpec(_Strict):
+    id: str
+    name_ja: str
+    name_en: str
+    kind: DeskKind
+    hours: dict[Weekday, str | None]
+    timezone: str = "Asia/Tokyo"
+    languages: list[Language]
+    channels: list[Channel]
+    first_response_minutes: int = Field(gt=0)
+    resolution_hours: int = Field(gt=0)
+    fallback_desk: str | None = None
+    official_contacts: list[OfficialContact] = []
+
+    _hours_ok = field_validator("hours")(_check_hours)
+
+
+class ShopSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,40}$")
+    name: str
+    name_en: str
+    description_ja: str
+    hours: dict[Weekday, str | None]
+    languages: list[Language]
+    reply_promise_hours: int = 48
+    contact_email: str
+
+    _hours_ok = field_validator("hours")(_check_hours)
+
+
+class MarketplaceSpec(_Strict):
+    name: str
+    name_en: str
+    support_email: str
+    hours_ja: str
+    hours_en: str
+
+
+class CustomerSpec(_Strict):
+    id: str = Field(pattern=r"^c\d{3}$")
+    name: str
+    name_kana: str | None = None
+    email: str
+    phone: str
+    language: Language
+    member_tier: Literal["regular", "premium"] = "regular"
+    prefecture: str
+    address: str
+
+
+class OrderItemSpec(_Strict):
+    name: str
+    quantity: int = Field(gt=0)
+    unit_price_yen: int = Field(ge=0)
+    category: str
+
+
+class OrderSpec(_Strict):
+    number: str = Field(pattern=r"^MD-\d{8}$")
+    customer: str
+    seller: str = Field(description="'platform' or a shop id")
+    items: list[OrderItemSpec] = Field(min_length=1)
+    shipping_fee_yen: int = Field(ge=0, default=0)
+    payment_method: Literal["credit_card", "konbini", "paypay", "bank_transfer", "cash_on_delivery", "points"]
+    status: OrderStatus
+    carrier: CarrierId | None = None
+    tracking_id: str | None = None
+    ordered_days_ago: int = Field(ge=0)
+    shipped_days_ago: int | None = Field(default=None, ge=0)
+    delivered_days_ago: int | None = Field(default=None, ge=0)
+
+
+class AgentSpec(_Strict):
+    email: str
+    name: str
+    role: Role
+    shop: str | None = None
+    desks: list[str]
+    languages: list[Language]
+    chat_capacity: int = Field(default=3, gt=0)
+    email_capacity: int = Field(default=5, gt=0)
+    password: str = Field(min_length=8, description="demo password, hashed with argon2 when seeded")
+
+
+class ArticleFrontMatter(_Strict):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]+$")
+    title: str
+    language: Language
+    intents: list[str] = Field(min_length=1)
+    category: str

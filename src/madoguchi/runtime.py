@@ -1,0 +1,81 @@
+"""The components one process shares: settings, database, bus and the hub of open sockets."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from madoguchi.bus import Bus, ConversationSnapshot
+from madoguchi.bus.base import create_bus
+from madoguchi.channels.hub import Hub
+from madoguchi.conversations.queries import queue_position
+from madoguchi.settings import Settings
+from madoguchi.store.db import create_engine, session_factory
+from madoguchi.store.migrate import check_schema
+from madoguchi.store.models import Conversation
+from madoguchi.store.tx import Tx
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: Bus
+    hub: Hub
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """A transaction at the edge: the caller commits; anything raised rolls back."""
+        async with self.sessions() as session, Tx(session, self.bus) as tx:
+            yield tx
+
+    async def status_frame(self, conversation: ConversationSnapshot) -> dict[str, Any]:
+        position = None
+        if conversation.state == "queued":
+            async with self.sessions() as session:
+                row = await session.get(Conversation, conversation.id)
+                position = await queue_position(session, row) if row else None
+        return {
+            "type": "status",
+            "state": conversation.state,
+            "desk": conversation.desk,
+            "queue_position": position,
+            # Wait estimates come from the routing engine's staffing model; none is given until it runs.
+            "eta_seconds": None,
+        }
+
+
+async def start_runtime(settings: Settings) -> Runtime:
+    engine = create_engine(settings.database_url)
+    try:
+        await check_schema(engine)
+    except Exception:
+        await engine.dispose()
+        raise
+    bus = create_bus(settings.redis_url)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        bus=bus,
+        hub=Hub(status_frame=lambda snapshot: runtime.status_frame(snapshot)),
+    )
+    bus.subscribe(runtime.hub.on_event)
+    try:
+        await bus.start()
+    except Exception:
+        await engine.dispose()
+        raise
+    return runtime
+
+
+async def stop_runtime(runtime: Runtime) -> None:
+    await runtime.bus.stop()
+    await runtime.engine.dispose()

@@ -1,0 +1,91 @@
+"""Configuration: one typed object read from ``MADOGUCHI_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development below
+
+
+class Settings(BaseSettings):
+    """Every setting of a Madoguchi process; see docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", extra="ignore", use_attribute_docstrings=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    """`production` refuses development defaults such as the built-in secret."""
+
+    database_url: str = "sqlite+aiosqlite:///./madoguchi.db"
+    """SQLAlchemy async URL: `sqlite+aiosqlite:///path.db` or `postgresql+asyncpg://user@host/db`."""
+
+    redis_url: str | None = None
+    """When set (`redis://host:6379/0`), events fan out through Redis so several processes share chats."""
+
+    secret_key: str = _DEV_SECRET
+    """Signs session cookies and demo identity tokens; at least 32 characters outside development."""
+
+    identity_secret: str | None = None
+    """HMAC key shared with the shop's backend for customer identity tokens; defaults to `secret_key`."""
+
+    demo: bool = True
+    """Serve the demo marketplace pages (customer picker, demo identity tokens)."""
+
+    conversation_resume_hours: int = Field(default=24, gt=0)
+    """How long an open or resolved chat can be resumed by the same customer."""
+
+    session_hours: int = Field(default=12, gt=0)
+    """Lifetime of an operator's console session."""
+
+    max_message_chars: int = Field(default=4000, gt=0)
+    """Longest customer or operator message accepted, in characters."""
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    """Threshold of the JSON logs written to standard error."""
+
+    cookie_secure: bool = False
+    """Mark cookies `Secure` (set it behind HTTPS)."""
+
+    smtp_listen: str = "127.0.0.1:2525"
+    """Inbound SMTP listener `host:port`; empty disables it."""
+
+    support_addresses: str = "support@madoguchi.localhost"
+    """Comma-separated addresses the inbound SMTP listener accepts mail for."""
+
+    smtp_relay: str | None = None
+    """Outbound SMTP relay `host:port`."""
+
+    @model_validator(mode="after")
+    def _refuse_insecure_defaults(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key == _DEV_SECRET or len(self.secret_key) < 32:
+                raise ValueError(
+                    "MADOGUCHI_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                    "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+            if self.demo:
+                raise ValueError("MADOGUCHI_DEMO must be false in production: demo pages hand out identities")
+        return self
+
+    @property
+    def identity_key(self) -> str:
+        return self.identity_secret or self.secret_key
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        tail = self.database_url.split(":///", 1)[-1]
+        return None if tail in ("", ":memory:") else Path(tail)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

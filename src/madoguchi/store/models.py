@@ -1,0 +1,203 @@
+"""The tables of Madoguchi. One set of models serves SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from madoguchi.store.types import JSONType, UTCDateTime, utcnow
+
+# Named constraints keep Alembic migrations identical on both databases.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Shop(Base):
+    """A marketplace seller with its own inbox and hours."""
+
+    __tablename__ = "shops"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description_ja: Mapped[str] = mapped_column(Text, default="")
+    hours: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    languages: Mapped[list[str]] = mapped_column(JSONType)
+    reply_promise_hours: Mapped[int] = mapped_column(Integer, default=48)
+    contact_email: Mapped[str] = mapped_column(String(320))
+
+
+class Desk(Base):
+    """Who is responsible for a kind of problem: hours, languages, channels, SLA and official contacts."""
+
+    __tablename__ = "desks"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_ja: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    hours: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    timezone: Mapped[str] = mapped_column(String(60), default="Asia/Tokyo")
+    languages: Mapped[list[str]] = mapped_column(JSONType)
+    channels: Mapped[list[str]] = mapped_column(JSONType)
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolution_hours: Mapped[int] = mapped_column(Integer)
+    fallback_desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    official_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+
+class Customer(Base):
+    """A person who buys: signed in (identity from the shop's backend) or anonymous."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    name_kana: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    language: Mapped[str] = mapped_column(String(8), default="ja")
+    member_tier: Mapped[str] = mapped_column(String(20), default="regular")
+    prefecture: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Order(Base):
+    """An order of the demo store (a real shop's orders come through its commerce connector)."""
+
+    __tablename__ = "orders"
+
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    # None: sold by the platform itself; otherwise the shop that sold it decides `order_owner`.
+    shop_id: Mapped[str | None] = mapped_column(ForeignKey("shops.id"), nullable=True, index=True)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    shipping_fee_yen: Mapped[int] = mapped_column(Integer, default=0)
+    total_yen: Mapped[int] = mapped_column(Integer)
+    payment_method: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(30))
+    carrier: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    tracking_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    ordered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Agent(Base):
+    """An operator: platform or shop staff, with skills (desks, languages) and capacity."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    shop_id: Mapped[str | None] = mapped_column(ForeignKey("shops.id"), nullable=True, index=True)
+    desks: Mapped[list[str]] = mapped_column(JSONType)
+    languages: Mapped[list[str]] = mapped_column(JSONType)
+    chat_capacity: Mapped[int] = mapped_column(Integer, default=3)
+    email_capacity: Mapped[int] = mapped_column(Integer, default=5)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    presence: Mapped[str] = mapped_column(String(20), default="offline")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AgentSession(Base):
+    """A console log-in. Only the hash of the cookie's token is stored."""
+
+    __tablename__ = "agent_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Conversation(Base):
+    """One thread about one need, on one channel."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_queue", "state", "desk", "priority", "queued_at"),
+        Index("ix_conversations_customer_recent", "customer_id", "last_activity_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(String(20), default="chat")
+    state: Mapped[str] = mapped_column(String(20), default="bot")
+    desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Set when the conversation belongs to a shop's inbox: that shop's staff may see it, no other shop's.
+    shop_id: Mapped[str | None] = mapped_column(ForeignKey("shops.id"), nullable=True, index=True)
+    order_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    language: Mapped[str] = mapped_column(String(8), default="ja")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Message(Base):
+    """One utterance. `client_id` makes a customer's resend return the message already stored."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "client_id", name="uq_messages_conversation_client"),
+        Index("ix_messages_conversation_created", "conversation_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(10))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    # Private notes are between operators; the customer never receives them.
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConversationEvent(Base):
+    """Everything that happened to a conversation, in order: the source of analytics and SLA clocks."""
+
+    __tablename__ = "conversation_events"
+    __table_args__ = (Index("ix_conversation_events_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(60))
+    actor: Mapped[str] = mapped_column(String(80))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Article(Base):
+    """A help-centre page; the bot cites it by its URL."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    language: Mapped[str] = mapped_column(String(8), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    intents: Mapped[list[str]] = mapped_column(JSONType)
+    category: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

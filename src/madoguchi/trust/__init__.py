@@ -1,0 +1,1 @@
+"""Trust: identities of customers, and later official-contact checks."""

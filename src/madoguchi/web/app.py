@@ -1,0 +1,108 @@
+"""The ASGI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from madoguchi import __version__
+from madoguchi.errors import MadoguchiError
+from madoguchi.logs import get_logger
+from madoguchi.runtime import start_runtime, stop_runtime
+from madoguchi.settings import Settings, get_settings
+from madoguchi.web import auth_api, console_api, demo_api, sockets
+from madoguchi.web.schemas import HealthOut
+
+STATIC = Path(__file__).with_name("static")
+log = get_logger(__name__)
+
+# Scripts and styles only from our own files: message text can never become running code.
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = await start_runtime(settings)
+        log.info(
+            "server.started",
+            database=settings.database_url.split("://", 1)[0],
+            bus="redis" if settings.redis_url else "memory",
+        )
+        try:
+            yield
+        finally:
+            await stop_runtime(app.state.runtime)
+
+    app = FastAPI(
+        title="Madoguchi",
+        version=__version__,
+        description="One service window for every customer of an online marketplace.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(MadoguchiError)
+    async def _coded_error(request: Request, exc: MadoguchiError) -> JSONResponse:
+        log.info("request.refused", code=exc.code, path=request.url.path)
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(part) for part in error["loc"][1:]), "problem": error["msg"]}
+            for error in exc.errors()
+        ]
+        fields = ", ".join(problem["field"] or "body" for problem in problems)
+        return JSONResponse(
+            {
+                "code": "invalid_input",
+                "message": f"The request is not valid: check {fields}.",
+                "errors": problems,
+            },
+            status_code=422,
+        )
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        path = request.url.path
+        if not path.startswith("/docs") and not path.startswith("/redoc"):
+            frame = "*" if path == "/chat" else "'self'"
+            response.headers.setdefault("Content-Security-Policy", f"{_CSP}; frame-ancestors {frame}")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> HealthOut:
+        return HealthOut(status="ok")
+
+    app.include_router(auth_api.router)
+    app.include_router(console_api.router)
+    if settings.demo:
+        app.include_router(demo_api.router)
+    app.include_router(sockets.router)
+
+    def page(name: str) -> Callable[[], Awaitable[FileResponse]]:
+        async def serve() -> FileResponse:
+            return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+        return serve
+
+    app.add_api_route("/", page("index.html"), include_in_schema=False)
+    app.add_api_route("/chat", page("chat.html"), include_in_schema=False)
+    app.add_api_route("/console", page("console.html"), include_in_schema=False)
+    app.add_api_route("/widget.js", page("widget.js"), include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,126 @@
+"""The operator console's REST API: queue, conversations, replies, notes, resolution."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from madoguchi.bus import MessageView
+from madoguchi.conversations import actions, queries
+from madoguchi.domain.text import clean_message_text
+from madoguchi.store.models import Conversation
+from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep
+from madoguchi.web.schemas import (
+    ConsoleListsOut,
+    ConversationDetailOut,
+    ConversationOut,
+    CustomerOut,
+    EventOut,
+    TextIn,
+)
+
+router = APIRouter(prefix="/api/v1/console", tags=["console"])
+
+
+async def _shape(session: AsyncSession, conversations: list[Conversation]) -> list[ConversationOut]:
+    customers = await queries.customers_of(session, conversations)
+    previews = await queries.last_customer_texts(session, conversations)
+    shaped = []
+    for conversation in conversations:
+        customer = customers[conversation.customer_id]
+        shaped.append(
+            ConversationOut(
+                id=conversation.id,
+                state=conversation.state,
+                desk=conversation.desk,
+                shop_id=conversation.shop_id,
+                channel=conversation.channel,
+                language=conversation.language,
+                priority=conversation.priority,
+                assignee_id=conversation.assignee_id,
+                created_at=conversation.created_at,
+                queued_at=conversation.queued_at,
+                last_activity_at=conversation.last_activity_at,
+                customer=CustomerOut(
+                    id=customer.id,
+                    name=customer.name,
+                    language=customer.language,
+                    anonymous=customer.is_anonymous,
+                    member_tier=customer.member_tier,
+                    email=customer.email,
+                    phone=customer.phone,
+                ),
+                last_message=previews.get(conversation.id),
+            )
+        )
+    return shaped
+
+
+@router.get("/conversations")
+async def list_conversations(operator: CurrentOperator, tx: TxDep) -> ConsoleListsOut:
+    """The queue the operator may take from, their own open conversations, and recently resolved ones."""
+    session = tx.session
+    return ConsoleListsOut(
+        queue=await _shape(session, await queries.queue_for(session, operator.agent)),
+        mine=await _shape(session, await queries.assigned_to(session, operator.agent)),
+        resolved=await _shape(session, await queries.recently_resolved(session, operator.agent)),
+    )
+
+
+async def _detail(session: AsyncSession, conversation: Conversation) -> ConversationDetailOut:
+    (summary,) = await _shape(session, [conversation])
+    messages = await queries.history(session, conversation.id, include_private=True)
+    events = [
+        EventOut(id=event.id, type=event.type, actor=event.actor, data=event.data, created_at=event.created_at)
+        for event in await queries.events_of(session, conversation.id)
+    ]
+    return ConversationDetailOut(
+        **summary.model_dump(exclude={"queue_position"}),
+        queue_position=await queries.queue_position(session, conversation),
+        messages=messages,
+        events=events,
+    )
+
+
+@router.get("/conversations/{conversation_id}")
+async def get_conversation(conversation_id: str, operator: CurrentOperator, tx: TxDep) -> ConversationDetailOut:
+    conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id)
+    return await _detail(tx.session, conversation)
+
+
+@router.post("/conversations/{conversation_id}/take")
+async def take_conversation(conversation_id: str, operator: CurrentOperator, tx: TxDep) -> ConversationDetailOut:
+    conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id, for_update=True)
+    await actions.do_take(tx, operator.agent, conversation)
+    await tx.commit()
+    return await _detail(tx.session, conversation)
+
+
+@router.post("/conversations/{conversation_id}/messages", status_code=201)
+async def reply(
+    conversation_id: str, body: TextIn, operator: CurrentOperator, tx: TxDep, runtime: RuntimeDep
+) -> MessageView:
+    text = clean_message_text(body.text, runtime.settings.max_message_chars)
+    conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id, for_update=True)
+    message = await actions.do_send_agent_message(tx, operator.agent, conversation, text=text, client_id=body.client_id)
+    await tx.commit()
+    return message
+
+
+@router.post("/conversations/{conversation_id}/notes", status_code=201)
+async def add_note(
+    conversation_id: str, body: TextIn, operator: CurrentOperator, tx: TxDep, runtime: RuntimeDep
+) -> MessageView:
+    text = clean_message_text(body.text, runtime.settings.max_message_chars)
+    conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id, for_update=True)
+    note = await actions.do_add_note(tx, operator.agent, conversation, text=text)
+    await tx.commit()
+    return note
+
+
+@router.post("/conversations/{conversation_id}/resolve")
+async def resolve(conversation_id: str, operator: CurrentOperator, tx: TxDep) -> ConversationDetailOut:
+    conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id, for_update=True)
+    await actions.do_resolve(tx, operator.agent, conversation)
+    await tx.commit()
+    return await _detail(tx.session, conversation)

@@ -1,0 +1,50 @@
+"""Dependencies every route shares: the runtime, a transaction, the operator asking."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
+
+from madoguchi.agents.auth import authenticate, check_csrf
+from madoguchi.runtime import Runtime
+from madoguchi.store.models import Agent, AgentSession
+from madoguchi.store.tx import Tx
+
+SESSION_COOKIE = "madoguchi_session"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def get_runtime(connection: HTTPConnection) -> Runtime:
+    runtime: Runtime = connection.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_tx(runtime: RuntimeDep) -> AsyncIterator[Tx]:
+    async with runtime.transaction() as tx:
+        yield tx
+
+
+TxDep = Annotated[Tx, Depends(get_tx)]
+
+
+@dataclass(frozen=True)
+class Operator:
+    agent: Agent
+    session: AgentSession
+
+
+async def get_operator(request: Request, tx: TxDep) -> Operator:
+    agent, agent_session = await authenticate(tx.session, request.cookies.get(SESSION_COOKIE))
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        check_csrf(agent_session, request.headers.get(CSRF_HEADER))
+    return Operator(agent=agent, session=agent_session)
+
+
+CurrentOperator = Annotated[Operator, Depends(get_operator)]

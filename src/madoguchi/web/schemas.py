@@ -1,0 +1,109 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from madoguchi.bus import MessageView
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(_In):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=200)
+
+
+class AgentOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: str
+    shop_id: str | None
+    desks: list[str]
+    languages: list[str]
+
+
+class SessionOut(BaseModel):
+    agent: AgentOut
+    csrf_token: str
+
+
+class TextIn(_In):
+    text: str = Field(max_length=20000)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class CustomerOut(BaseModel):
+    id: str
+    name: str | None
+    language: str
+    anonymous: bool
+    member_tier: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class ConversationOut(BaseModel):
+    id: str
+    state: str
+    desk: str | None
+    shop_id: str | None
+    channel: str
+    language: str
+    priority: int
+    assignee_id: int | None
+    created_at: datetime
+    queued_at: datetime | None
+    last_activity_at: datetime
+    customer: CustomerOut
+    queue_position: int | None = None
+    last_message: str | None = None
+
+
+class EventOut(BaseModel):
+    id: int
+    type: str
+    actor: str
+    data: dict[str, object]
+    created_at: datetime
+
+
+class ConversationDetailOut(ConversationOut):
+    messages: list[MessageView]
+    events: list[EventOut]
+
+
+class ConsoleListsOut(BaseModel):
+    queue: list[ConversationOut]
+    mine: list[ConversationOut]
+    resolved: list[ConversationOut]
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class DemoCustomerOut(BaseModel):
+    id: str
+    name: str
+    language: str
+
+
+class DemoShopOut(BaseModel):
+    id: str
+    name: str
+    name_en: str
+
+
+class DemoIdentityIn(_In):
+    customer_id: str = Field(max_length=64)
+
+
+class DemoIdentityOut(BaseModel):
+    token: str
+    expires_in: int

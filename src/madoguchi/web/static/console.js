@@ -1,0 +1,220 @@
+// The operator console: REST for actions (with the CSRF token), a WebSocket for everything live.
+import { bindComposer, el, formatTime, newId } from "./composer.js";
+import { pickLanguage, translator } from "./i18n.js";
+
+const lang = pickLanguage(["ja", "en"]);
+const t = translator(lang);
+const $ = (id) => document.getElementById(id);
+let csrf = null;
+let me = null;
+let current = null; // the open conversation's detail
+let noteMode = false;
+let refreshTimer = null;
+
+async function api(path, options = {}) {
+  const headers = { "Content-Type": "application/json" };
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  const answer = await fetch(path, { credentials: "same-origin", ...options, headers });
+  if (answer.status === 401) { showLogin(); throw new Error("not logged in"); }
+  const body = answer.status === 204 ? null : await answer.json();
+  if (!answer.ok) throw new Error(body && body.message ? body.message : `${answer.status}`);
+  return body;
+}
+
+function translatePage() {
+  document.documentElement.lang = lang;
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  $("ui-language").value = lang;
+}
+
+function showLogin() {
+  $("app").hidden = true;
+  $("login").hidden = false;
+}
+
+async function start() {
+  translatePage();
+  try {
+    const session = await api("/api/v1/auth/session");
+    csrf = session.csrf_token;
+    me = session.agent;
+  } catch (_) { showLogin(); return; }
+  $("login").hidden = true;
+  $("app").hidden = false;
+  $("me").textContent = `${me.name}${me.shop_id ? ` (${t("shop")}: ${me.shop_id})` : ""}`;
+  await refreshLists();
+  connectLive();
+  const wanted = new URLSearchParams(location.hash.slice(1)).get("c");
+  if (wanted) openConversation(wanted);
+}
+
+function listItem(conversation) {
+  const name = conversation.customer.name || t("anonymous");
+  return el("li", {
+    class: `item${current && current.id === conversation.id ? " active" : ""}`,
+    dataset: { id: conversation.id },
+    onclick: () => openConversation(conversation.id),
+  },
+    el("strong", {}, name),
+    el("span", { class: "badge" }, conversation.shop_id || conversation.desk || ""),
+    el("span", { class: "preview" }, conversation.last_message || ""),
+    el("time", {}, formatTime(conversation.last_activity_at, lang)),
+  );
+}
+
+function fill(listId, conversations) {
+  const list = $(listId);
+  list.replaceChildren(...(conversations.length ? conversations.map(listItem) : [el("li", { class: "none" }, t("noItems"))]));
+  const count = $(`${listId}-count`);
+  if (count) count.textContent = String(conversations.length);
+}
+
+async function refreshLists() {
+  const lists = await api("/api/v1/console/conversations");
+  fill("queue", lists.queue);
+  fill("mine", lists.mine);
+  fill("resolved", lists.resolved);
+}
+
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => refreshLists().catch(() => {}), 150);
+}
+
+function messageItem(message) {
+  const who = message.author === "agent" ? (message.agent_name || t("operator")) :
+    message.author === "customer" ? (current.customer.name || t("customer")) : t(message.author);
+  return el("li", { class: `message ${message.author}${message.private ? " note" : ""}`, dataset: { id: message.id } },
+    el("span", { class: "author" }, message.private ? `${who} — ${t("note")}` : who),
+    el("p", { class: "text" }, message.text),
+    el("time", { class: "time" }, formatTime(message.created_at, lang)),
+  );
+}
+
+function appendMessage(message) {
+  const list = document.querySelector("#conversation .messages");
+  if (!list || list.querySelector(`[data-id="${CSS.escape(message.id)}"]`)) return;
+  const item = messageItem(message);
+  list.append(item);
+  item.scrollIntoView({ block: "end" });
+}
+
+function renderConversation() {
+  const c = current;
+  const open = c.state !== "resolved";
+  const mineNow = c.assignee_id === me.id;
+  const textarea = el("textarea", { id: "reply-text", rows: "3", maxlength: "4000",
+    placeholder: noteMode ? t("notePlaceholder") : t("placeholder") });
+  const form = el("form", { class: `composer${noteMode ? " note-mode" : ""}` }, textarea,
+    el("div", { class: "composer-actions" },
+      el("label", {}, el("input", { type: "checkbox", id: "note-mode", checked: noteMode,
+        onchange: (event) => { noteMode = event.target.checked; renderConversation(); } }), t("note")),
+      el("button", { type: "submit", id: "reply-send" }, noteMode ? t("note") : t("reply"))));
+  const actions = el("div", { class: "actions" },
+    open && !mineNow ? el("button", { type: "button", id: "take", onclick: take }, t("take")) : null,
+    open ? el("button", { type: "button", id: "resolve", onclick: resolve }, t("resolve")) : null);
+  $("conversation").replaceChildren(
+    el("header", { class: "conversation-header" },
+      el("h2", {}, c.customer.name || t("anonymous")),
+      el("span", { class: `state state-${c.state}` }, c.state), actions),
+    el("ol", { class: "messages" }, c.messages.map(messageItem)),
+    form,
+  );
+  const submit = bindComposer(textarea, (text) => { sendReply(text); });
+  form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+  const list = document.querySelector("#conversation .messages");
+  list.scrollTop = list.scrollHeight;
+  textarea.focus();
+  $("details").replaceChildren(
+    el("h3", {}, t("customer")),
+    el("dl", {},
+      el("dt", {}, "ID"), el("dd", {}, c.customer.id),
+      el("dt", {}, t("language")), el("dd", {}, c.language),
+      el("dt", {}, t("desk")), el("dd", {}, c.desk || "—"),
+      c.shop_id ? [el("dt", {}, t("shop")), el("dd", {}, c.shop_id)] : null,
+      c.customer.email ? [el("dt", {}, t("email")), el("dd", {}, c.customer.email)] : null,
+      c.customer.member_tier === "premium" ? [el("dt", {}, ""), el("dd", {}, t("member_premium"))] : null),
+    el("h3", {}, t("events")),
+    el("ol", { class: "events" }, c.events.map((event) =>
+      el("li", {}, el("time", {}, formatTime(event.created_at, lang)), ` ${event.type} · ${event.actor}`))),
+  );
+}
+
+async function openConversation(id) {
+  try {
+    current = await api(`/api/v1/console/conversations/${encodeURIComponent(id)}`);
+  } catch (error) {
+    $("conversation").replaceChildren(el("p", { class: "error" }, `${t("errorPrefix")}: ${error.message}`));
+    return;
+  }
+  history.replaceState(null, "", `#c=${encodeURIComponent(id)}`);
+  renderConversation();
+  scheduleRefresh();
+}
+
+async function take() {
+  try { current = await api(`/api/v1/console/conversations/${current.id}/take`, { method: "POST" }); renderConversation(); }
+  catch (error) { alert(error.message); }
+  scheduleRefresh();
+}
+
+async function resolve() {
+  try { current = await api(`/api/v1/console/conversations/${current.id}/resolve`, { method: "POST" }); renderConversation(); }
+  catch (error) { alert(error.message); }
+  scheduleRefresh();
+}
+
+async function sendReply(text) {
+  const path = `/api/v1/console/conversations/${current.id}/${noteMode ? "notes" : "messages"}`;
+  try {
+    const message = await api(path, { method: "POST", body: JSON.stringify({ text, client_id: newId() }) });
+    appendMessage(message);
+  } catch (error) {
+    alert(error.message);
+  }
+}
+
+function connectLive(retry = 0) {
+  const url = new URL("/ws/console", location.href);
+  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(url);
+  socket.addEventListener("open", () => { $("live").textContent = t("live"); $("live").className = "live on"; });
+  socket.addEventListener("message", (raw) => {
+    const frame = JSON.parse(raw.data);
+    if (frame.type === "hello" && retry > 0) refreshLists().catch(() => {});
+    if (frame.type !== "event") return;
+    const event = frame.event;
+    if (current && event.conversation.id === current.id) {
+      if (event.type === "message.created") appendMessage(event.message);
+      else openConversation(current.id);
+    }
+    scheduleRefresh();
+  });
+  socket.addEventListener("close", (event) => {
+    $("live").textContent = t("offline");
+    $("live").className = "live off";
+    if (event.code === 4401) { showLogin(); return; }
+    setTimeout(() => connectLive(retry + 1), Math.min(10000, 300 * 2 ** Math.min(retry, 5)));
+  });
+}
+
+$("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("login-error").textContent = "";
+  try {
+    const session = await api("/api/v1/auth/login", { method: "POST",
+      body: JSON.stringify({ email: $("login-email").value, password: $("login-password").value }) });
+    csrf = session.csrf_token;
+    start();
+  } catch (error) {
+    $("login-error").textContent = `${t("loginFailed")}: ${error.message}`;
+  }
+});
+$("logout").addEventListener("click", async () => {
+  try { await api("/api/v1/auth/logout", { method: "POST" }); } finally { location.reload(); }
+});
+$("ui-language").addEventListener("change", (event) => {
+  localStorage.setItem("madoguchi.lang", event.target.value);
+  location.reload();
+});
+start();
