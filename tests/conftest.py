@@ -1,0 +1,141 @@
+"""Shared fixtures: the same tests run against SQLite and against PostgreSQL (+ Redis for the bus).
+
+PostgreSQL and Redis are expected on their standard local ports (`make test` starts them). When they are
+not there, the PostgreSQL tests fail with a message saying so: nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import pytest
+import uvicorn
+from sqlalchemy import text
+
+from madoguchi.demo.seed import seed
+from madoguchi.settings import Settings
+from madoguchi.store.db import create_engine, session_factory
+from madoguchi.store.migrate import upgrade
+from madoguchi.web.app import create_app
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Coroutine
+    from pathlib import Path
+
+POSTGRES_ADMIN_URL = os.environ.get("MADOGUCHI_TEST_POSTGRES", "postgresql://postgres:postgres@127.0.0.1:5432/test")
+POSTGRES_DB = "madoguchi_test"
+REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS", "redis://127.0.0.1:6379/15")
+# Tables that tests write; the demo marketplace itself is loaded once per session and kept.
+_CONVERSATION_TABLES = ("conversation_events", "messages", "conversations", "agent_sessions")
+
+
+def postgres_url(database: str = POSTGRES_DB) -> str:
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{database}"
+
+
+async def _migrate_and_seed(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session:
+            await seed(session)
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+def _run_in_thread(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run set-up work on its own loop: session fixtures may be first requested from inside a test's loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "madoguchi.db"
+    _run_in_thread(_migrate_and_seed(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> str:
+    async def prepare() -> None:
+        try:
+            admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+        except (OSError, asyncpg.PostgresError) as exc:
+            pytest.fail(
+                f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({exc}): run `make services` "
+                "or `make test`, or set MADOGUCHI_TEST_POSTGRES; use `make test-sqlite` for SQLite only."
+            )
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
+            await admin.execute(f'CREATE DATABASE "{POSTGRES_DB}"')
+        finally:
+            await admin.close()
+        await _migrate_and_seed(postgres_url())
+
+    _run_in_thread(prepare())
+    return postgres_url()
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {', '.join(_CONVERSATION_TABLES)} CASCADE"))
+            await connection.execute(text("DELETE FROM customers WHERE is_anonymous"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ]
+)
+async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings of a process on a clean demo database: SQLite alone, or PostgreSQL with the Redis bus."""
+    if request.param == "sqlite":
+        path = tmp_path / "madoguchi.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return Settings(environment="test", database_url=f"sqlite+aiosqlite:///{path}", smtp_listen="")
+    url = request.getfixturevalue("postgres_database")
+    await _reset_postgres(url)
+    return Settings(environment="test", database_url=url, redis_url=REDIS_URL, smtp_listen="")
+
+
+@asynccontextmanager
+async def running_server(settings: Settings) -> AsyncIterator[str]:
+    """A real `madoguchi` HTTP + WebSocket server on a free loopback port, in this event loop."""
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=0, log_config=None, ws_max_size=64 * 1024, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.01)
+    if task.done():
+        task.result()
+        raise RuntimeError("the server stopped during start-up")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=15)
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[str]:
+    async with running_server(settings) as base_url:
+        yield base_url
