@@ -149,5 +149,15 @@ def seed(if_empty: bool) -> None:
     click.echo("demo data already present" if counts is None else f"demo data loaded: {counts}")
 
 
+@main.command()
+def openapi() -> None:
+    """Print the OpenAPI document of the REST API (docs/openapi.json is this output)."""
+    from madoguchi.settings import Settings
+    from madoguchi.web.app import create_app
+
+    document = create_app(Settings(environment="development", demo=True)).openapi()
+    click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
