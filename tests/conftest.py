@@ -25,12 +25,14 @@ from madoguchi.store.migrate import upgrade
 from madoguchi.web.app import create_app
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Coroutine
+    from collections.abc import AsyncIterator, Coroutine, Iterator
     from pathlib import Path
 
 POSTGRES_ADMIN_URL = os.environ.get("MADOGUCHI_TEST_POSTGRES", "postgresql://postgres:postgres@127.0.0.1:5432/test")
-POSTGRES_DB = "madoguchi_test"
+# Per test session, so that two sessions on one machine (or a benchmark) never share data or events.
+POSTGRES_DB = f"madoguchi_test_{os.getpid()}"
 REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS", "redis://127.0.0.1:6379/15")
+BUS_CHANNEL = f"madoguchi:test:{os.getpid()}"
 # Tables that tests write; the demo marketplace itself is loaded once per session and kept.
 _CONVERSATION_TABLES = ("conversation_events", "messages", "conversations", "agent_sessions")
 
@@ -65,7 +67,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_database() -> str:
+def postgres_database() -> Iterator[str]:
     async def prepare() -> None:
         try:
             admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
@@ -81,8 +83,16 @@ def postgres_database() -> str:
             await admin.close()
         await _migrate_and_seed(postgres_url())
 
+    async def drop() -> None:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
     _run_in_thread(prepare())
-    return postgres_url()
+    yield postgres_url()
+    _run_in_thread(drop())
 
 
 async def _reset_postgres(url: str) -> None:
@@ -109,7 +119,7 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         return Settings(environment="test", database_url=f"sqlite+aiosqlite:///{path}", smtp_listen="")
     url = request.getfixturevalue("postgres_database")
     await _reset_postgres(url)
-    return Settings(environment="test", database_url=url, redis_url=REDIS_URL, smtp_listen="")
+    return Settings(environment="test", database_url=url, redis_url=REDIS_URL, bus_channel=BUS_CHANNEL, smtp_listen="")
 
 
 @asynccontextmanager

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import REDIS_URL, _reset_postgres
+from tests.conftest import BUS_CHANNEL, REDIS_URL, _reset_postgres
 from tests.helpers import AGENT_TANAKA, ChatClient, Console
 
 if TYPE_CHECKING:
@@ -37,7 +37,12 @@ def _free_port() -> int:
 @asynccontextmanager
 async def serve_process(database_url: str, log: Path) -> AsyncIterator[str]:
     port = _free_port()
-    env = {**os.environ, "MADOGUCHI_DATABASE_URL": database_url, "MADOGUCHI_REDIS_URL": REDIS_URL}
+    env = {
+        **os.environ,
+        "MADOGUCHI_DATABASE_URL": database_url,
+        "MADOGUCHI_REDIS_URL": REDIS_URL,
+        "MADOGUCHI_BUS_CHANNEL": BUS_CHANNEL,
+    }
     with log.open("w") as output:
         process = subprocess.Popen(
             [MADOGUCHI, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=output, stderr=output

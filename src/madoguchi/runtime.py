@@ -59,7 +59,7 @@ async def start_runtime(settings: Settings) -> Runtime:
     except Exception:
         await engine.dispose()
         raise
-    bus = create_bus(settings.redis_url)
+    bus = create_bus(settings.redis_url, settings.bus_channel)
     runtime = Runtime(
         settings=settings,
         engine=engine,

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     """When set (`redis://host:6379/0`), events fan out through Redis so several processes share chats."""
 
+    bus_channel: str = "madoguchi:events"
+    """Redis pub/sub channel of the events; give each deployment sharing one Redis server its own."""
+
     secret_key: str = _DEV_SECRET
     """Signs session cookies and demo identity tokens; at least 32 characters outside development."""
 

@@ -10,7 +10,7 @@ import pytest
 from madoguchi.bus import ConversationChanged, ConversationSnapshot, MessageCreated
 from madoguchi.bus.base import MemoryBus
 from madoguchi.bus.redis import RedisBus
-from tests.conftest import REDIS_URL
+from tests.conftest import BUS_CHANNEL, REDIS_URL
 
 
 def _event() -> ConversationChanged:
@@ -33,7 +33,7 @@ def _event() -> ConversationChanged:
 
 @pytest.mark.postgres  # runs with the PostgreSQL + Redis services
 async def test_event_crosses_from_one_redis_bus_to_another() -> None:
-    first, second = RedisBus(REDIS_URL), RedisBus(REDIS_URL)
+    first, second = RedisBus(REDIS_URL, BUS_CHANNEL), RedisBus(REDIS_URL, BUS_CHANNEL)
     received: list[MessageCreated | ConversationChanged] = []
     arrived = asyncio.Event()
 

@@ -47,9 +47,9 @@ class MemoryBus(Bus):
         await self._deliver(event)
 
 
-def create_bus(redis_url: str | None) -> Bus:
+def create_bus(redis_url: str | None, channel: str) -> Bus:
     if redis_url:
         from madoguchi.bus.redis import RedisBus
 
-        return RedisBus(redis_url)
+        return RedisBus(redis_url, channel)
     return MemoryBus()

@@ -15,14 +15,13 @@ from madoguchi.bus.base import Bus
 from madoguchi.bus.events import ConversationChanged, MessageCreated, event_adapter
 from madoguchi.logs import get_logger
 
-CHANNEL = "madoguchi:events"
 log = get_logger(__name__)
 
 
 class RedisBus(Bus):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, channel: str) -> None:
         super().__init__()
-        self._url = url
+        self._channel = channel
         self._client: aioredis.Redis = aioredis.Redis.from_url(url)
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -41,14 +40,14 @@ class RedisBus(Bus):
         await self._client.aclose()
 
     async def publish(self, event: MessageCreated | ConversationChanged) -> None:
-        await self._client.publish(CHANNEL, event.model_dump_json())
+        await self._client.publish(self._channel, event.model_dump_json())
 
     async def _read_forever(self) -> None:
         backoff = 0.1
         while True:
             try:
                 async with self._client.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self._channel)
                     self._subscribed.set()
                     backoff = 0.1
                     async for raw in pubsub.listen():

@@ -101,10 +101,18 @@ function appendMessage(message) {
 
 function renderConversation() {
   const c = current;
+  // A live update re-renders the pane: the operator's unsent draft, caret and focus must survive it.
+  const previous = document.getElementById("reply-text");
+  const draft = previous && previous.dataset.conversation === c.id ? {
+    value: previous.value, start: previous.selectionStart, end: previous.selectionEnd,
+  } : null;
+  // Focus goes to the reply box unless the operator is working somewhere the re-render does not touch.
+  const active = document.activeElement;
+  const focusElsewhere = active && active !== document.body && !$("conversation").contains(active);
   const open = c.state !== "resolved";
   const mineNow = c.assignee_id === me.id;
   const textarea = el("textarea", { id: "reply-text", rows: "3", maxlength: "4000",
-    placeholder: noteMode ? t("notePlaceholder") : t("placeholder") });
+    placeholder: noteMode ? t("notePlaceholder") : t("placeholder"), dataset: { conversation: c.id } });
   const form = el("form", { class: `composer${noteMode ? " note-mode" : ""}` }, textarea,
     el("div", { class: "composer-actions" },
       el("label", {}, el("input", { type: "checkbox", id: "note-mode", checked: noteMode,
@@ -124,7 +132,11 @@ function renderConversation() {
   form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
   const list = document.querySelector("#conversation .messages");
   list.scrollTop = list.scrollHeight;
-  textarea.focus();
+  if (draft) textarea.value = draft.value;
+  if (!focusElsewhere) {
+    textarea.focus();
+    if (draft) textarea.setSelectionRange(draft.start, draft.end);
+  }
   $("details").replaceChildren(
     el("h3", {}, t("customer")),
     el("dl", {},
