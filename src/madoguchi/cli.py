@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -147,6 +148,82 @@ def seed(if_empty: bool) -> None:
 
     counts = _run(_seed)
     click.echo("demo data already present" if counts is None else f"demo data loaded: {counts}")
+
+
+@main.group()
+def nlu() -> None:
+    """Language understanding: train the intent model, classify texts."""
+
+
+@nlu.command("train")
+@click.option("--pipeline", "pipeline_name", default=None, help="Component set (see `madoguchi nlu pipelines`).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Model file to write.")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the model file already exists.")
+def nlu_train(pipeline_name: str | None, out: Path | None, if_missing: bool) -> None:
+    """Build the intent model from the training data (the team's examples and Bitext's training split)."""
+    from madoguchi.nlu.data import training_examples
+    from madoguchi.nlu.intent import DEFAULT_PIPELINE, PIPELINES, train
+
+    settings = _settings()
+    target = out or settings.nlu_model
+    if if_missing and target.exists():
+        click.echo(f"intent model already at {target}")
+        return
+    name = pipeline_name or DEFAULT_PIPELINE
+    if name not in PIPELINES:
+        raise click.ClickException(f"unknown pipeline {name!r}: choose one of {', '.join(PIPELINES)}")
+    try:
+        examples, sources = training_examples()
+    except MadoguchiError as exc:
+        raise click.ClickException(exc.message) from exc
+    if "shared/eval/bitext/train.tsv" not in sources:
+        click.echo(
+            "note: shared/eval/bitext/train.tsv not found beside the project; training on our data only", err=True
+        )
+    model = train(examples, name, sources, progress=lambda message: click.echo(message, err=True))
+    model.save(target)
+    click.echo(
+        f"intent model {name} written to {target}: {len(examples)} examples, {len(model.labels)} labels, "
+        f"out-of-scope threshold {model.threshold}, {model.trained_on['seconds']} s"
+    )
+
+
+@nlu.command("pipelines")
+def nlu_pipelines() -> None:
+    """List the component sets the classifier can be built from."""
+    from madoguchi.nlu.intent import DEFAULT_PIPELINE, PIPELINES
+
+    for name, spec in PIPELINES.items():
+        click.echo(f"{name}{' (default)' if name == DEFAULT_PIPELINE else ''}: {spec.description}")
+
+
+@nlu.command("classify")
+def nlu_classify() -> None:
+    """Read one text per line on standard input; write one JSON object per line."""
+    from madoguchi.nlu.intent import ModelMissing
+    from madoguchi.nlu.pipeline import load_pipeline
+
+    settings = _settings()
+    try:
+        pipeline = load_pipeline(settings.nlu_model)
+    except ModelMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    out = sys.stdout
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        line = raw.rstrip(b"\r\n")
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # One bad line gets an answer of its own; the lines after it are still classified.
+            problem = {
+                "code": "invalid_input",
+                "message": f"line {number} is not valid UTF-8 (byte {exc.start}): save the input as UTF-8.",
+            }
+            out.write(orjson.dumps({"text": None, "error": problem}).decode() + "\n")
+            out.flush()
+            continue
+        out.write(orjson.dumps(pipeline.understand(text).contract()).decode() + "\n")
+        out.flush()
 
 
 @main.command()

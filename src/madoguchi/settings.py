@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=4000, gt=0)
     """Longest customer or operator message accepted, in characters."""
 
+    nlu_model: Path = Path("var/nlu/intent-model.pkl")
+    """The intent model file built by `madoguchi nlu train` (relative paths are from the working directory)."""
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     """Threshold of the JSON logs written to standard error."""
 

@@ -1,0 +1,1 @@
+"""Understanding a customer's words: normalisation, language, intent, entities, urgency, PII redaction."""

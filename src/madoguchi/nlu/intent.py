@@ -1,0 +1,277 @@
+"""The intent classifier: pluggable featurizers and a linear classifier, trained from files, saved as one file.
+
+Components follow one small interface (`fit`, `transform`) and are chosen by name (`PIPELINES`), so that a
+new tokeniser or feature set is compared on the same data and the benchmark keeps the best. Confidence is
+the classifier's probability; below a threshold tuned on held-out training data the answer is
+`out_of_scope`, so a message unlike anything the desk handles is not forced into the nearest label.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import itertools
+import pickle
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+
+from madoguchi.nlu.normalize import fold_for_matching, normalize
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+OUT_OF_SCOPE = "out_of_scope"
+MODEL_FORMAT = 1
+
+
+class Featurizer(abc.ABC):
+    """Turns texts (already folded for matching) into a sparse feature matrix."""
+
+    name: str
+
+    @abc.abstractmethod
+    def fit(self, texts: Sequence[str]) -> None: ...
+
+    @abc.abstractmethod
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix: ...
+
+
+class CharNgrams(Featurizer):
+    """Character n-grams: robust to typos, inflection and the absence of spaces in Japanese."""
+
+    def __init__(self, min_n: int = 1, max_n: int = 4, max_features: int = 300_000) -> None:
+        self.name = f"char{min_n}-{max_n}"
+        self.vectorizer = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(min_n, max_n),
+            sublinear_tf=True,
+            min_df=1,
+            max_features=max_features,
+            dtype=np.float32,
+        )
+
+    def fit(self, texts: Sequence[str]) -> None:
+        self.vectorizer.fit(texts)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        matrix: sp.csr_matrix = self.vectorizer.transform(texts)
+        return matrix
+
+
+@lru_cache(maxsize=1)
+def _sudachi() -> Any:
+    from sudachipy import Dictionary, SplitMode
+
+    return Dictionary(dict="core").tokenizer(mode=SplitMode.A)
+
+
+def sudachi_terms(text: str) -> list[str]:
+    """Dictionary forms of the content words (Japanese morphology); other scripts split on spaces."""
+    terms: list[str] = []
+    for morpheme in _sudachi().tokenize(text):
+        part = morpheme.part_of_speech()[0]
+        if part in ("補助記号", "空白"):
+            continue
+        terms.append(morpheme.normalized_form())
+    return terms
+
+
+def sudachi_unigrams_bigrams(text: str) -> list[str]:
+    terms = sudachi_terms(text)
+    return terms + [f"{left} {right}" for left, right in itertools.pairwise(terms)]
+
+
+class SudachiWords(Featurizer):
+    """Word unigrams and bigrams from SudachiPy's normalised forms: 届かない/とどかない/届きません meet."""
+
+    def __init__(self) -> None:
+        self.name = "sudachi-words1-2"
+        self.vectorizer = TfidfVectorizer(analyzer=sudachi_unigrams_bigrams, sublinear_tf=True, dtype=np.float32)
+
+    def fit(self, texts: Sequence[str]) -> None:
+        self.vectorizer.fit(texts)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        matrix: sp.csr_matrix = self.vectorizer.transform(texts)
+        return matrix
+
+
+class PlainWords(Featurizer):
+    """scikit-learn's default word tokeniser: the plain TF-IDF baseline (it cannot split Japanese)."""
+
+    def __init__(self) -> None:
+        self.name = "tfidf-words"
+        self.vectorizer = TfidfVectorizer(dtype=np.float32)
+
+    def fit(self, texts: Sequence[str]) -> None:
+        self.vectorizer.fit(texts)
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        matrix: sp.csr_matrix = self.vectorizer.transform(texts)
+        return matrix
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    name: str
+    featurizers: Callable[[], list[Featurizer]]
+    C: float = 10.0
+    tune_threshold: bool = True
+    description: str = ""
+
+
+PIPELINES: dict[str, PipelineSpec] = {
+    spec.name: spec
+    for spec in (
+        PipelineSpec("char-lr", lambda: [CharNgrams(1, 4)], description="character 1–4-grams, logistic regression"),
+        PipelineSpec(
+            "char-sudachi-lr",
+            lambda: [CharNgrams(1, 4), SudachiWords()],
+            description="character 1–4-grams + SudachiPy word 1–2-grams, logistic regression",
+        ),
+        PipelineSpec(
+            "tfidf-baseline",
+            lambda: [PlainWords()],
+            C=1.0,
+            tune_threshold=False,
+            description="plain word TF-IDF + logistic regression, no out-of-scope threshold",
+        ),
+    )
+}
+DEFAULT_PIPELINE = "char-sudachi-lr"
+
+
+@dataclass
+class IntentModel:
+    pipeline: str
+    featurizers: list[Featurizer]
+    classifier: LogisticRegression
+    labels: list[str]
+    threshold: float
+    trained_on: dict[str, Any] = field(default_factory=dict)
+    format: int = MODEL_FORMAT
+
+    def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        folded = [fold_for_matching(normalize(text).text) for text in texts]
+        blocks = [featurizer.transform(folded) for featurizer in self.featurizers]
+        return blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        """The intent of each text and its confidence; `out_of_scope` below the threshold."""
+        if not texts:
+            return []
+        probabilities = self.classifier.predict_proba(self._features(texts))
+        best = probabilities.argmax(axis=1)
+        results = []
+        for row, column in enumerate(best):
+            confidence = float(probabilities[row, column])
+            label = self.labels[column]
+            if confidence < self.threshold and label != OUT_OF_SCOPE:
+                label = OUT_OF_SCOPE
+                confidence = 1.0 - confidence
+            results.append((label, round(confidence, 4)))
+        return results
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+        temporary.replace(path)  # a half-written model is never loaded
+
+
+class ModelMissing(RuntimeError):
+    pass
+
+
+def load_model(path: Path) -> IntentModel:
+    if not path.exists():
+        raise ModelMissing(f"No intent model at {path}: run `madoguchi nlu train` (or `make setup`) to build it.")
+    # The model file is built locally by `madoguchi nlu train`; it is never downloaded.
+    model = pickle.loads(path.read_bytes())  # noqa: S301
+    if not isinstance(model, IntentModel) or model.format != MODEL_FORMAT:
+        raise ModelMissing(f"The intent model at {path} is from another version: run `madoguchi nlu train` again.")
+    return model
+
+
+def _fit(
+    spec: PipelineSpec, texts: Sequence[str], labels: Sequence[str]
+) -> tuple[list[Featurizer], LogisticRegression]:
+    folded = [fold_for_matching(normalize(text).text) for text in texts]
+    featurizers = spec.featurizers()
+    blocks = []
+    for featurizer in featurizers:
+        featurizer.fit(folded)
+        blocks.append(featurizer.transform(folded))
+    matrix = blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
+    classifier = LogisticRegression(C=spec.C, max_iter=2000, class_weight="balanced")
+    classifier.fit(matrix, labels)
+    return featurizers, classifier
+
+
+def _tune_threshold(probabilities: np.ndarray, classes: list[str], truth: Sequence[str]) -> float:
+    """The confidence floor that best balances in-scope accuracy and out-of-scope recall on held-out data."""
+    best_label = [classes[index] for index in probabilities.argmax(axis=1)]
+    confidence = probabilities.max(axis=1)
+    in_scope = [index for index, label in enumerate(truth) if label != OUT_OF_SCOPE]
+    out_scope = [index for index, label in enumerate(truth) if label == OUT_OF_SCOPE]
+    best, best_score = 0.0, -1.0
+    for threshold in np.arange(0.05, 0.8, 0.01):
+
+        def predicted(index: int, floor: float = float(threshold)) -> str:
+            return best_label[index] if confidence[index] >= floor else OUT_OF_SCOPE
+
+        accuracy = np.mean([predicted(index) == truth[index] for index in in_scope]) if in_scope else 1.0
+        recall = np.mean([predicted(index) == OUT_OF_SCOPE for index in out_scope]) if out_scope else 1.0
+        score = float(accuracy + recall)
+        if score > best_score + 1e-9:
+            best, best_score = float(threshold), score
+    return round(best, 2)
+
+
+def train(
+    examples: Sequence[tuple[str, str]],
+    pipeline: str = DEFAULT_PIPELINE,
+    sources: dict[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> IntentModel:
+    """Train on (intent, text) pairs. The threshold is tuned on a held-out 15 % before the final fit on all."""
+    spec = PIPELINES[pipeline]
+    say = progress or (lambda _message: None)
+    labels = [label for label, _ in examples]
+    texts = [text for _, text in examples]
+    started = time.perf_counter()
+    threshold = 0.0
+    if spec.tune_threshold:
+        train_texts, held_texts, train_labels, held_labels = train_test_split(
+            texts, labels, test_size=0.15, random_state=7, stratify=labels
+        )
+        say(f"tuning the out-of-scope threshold on {len(held_texts)} held-out examples")
+        featurizers, classifier = _fit(spec, train_texts, train_labels)
+        held = IntentModel(pipeline, featurizers, classifier, list(classifier.classes_), 0.0)
+        probabilities = classifier.predict_proba(held._features(held_texts))
+        threshold = _tune_threshold(probabilities, list(classifier.classes_), held_labels)
+    say(f"training {pipeline} on {len(texts)} examples")
+    featurizers, classifier = _fit(spec, texts, labels)
+    digest = hashlib.sha256("\n".join(f"{label}\t{text}" for label, text in examples).encode()).hexdigest()
+    return IntentModel(
+        pipeline=pipeline,
+        featurizers=featurizers,
+        classifier=classifier,
+        labels=list(classifier.classes_),
+        threshold=threshold,
+        trained_on={
+            "examples": len(examples),
+            "sha256": digest,
+            "sources": sources or {},
+            "seconds": round(time.perf_counter() - started, 1),
+        },
+    )

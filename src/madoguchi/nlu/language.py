@@ -1,0 +1,84 @@
+"""Language of a message: Japanese, English, Chinese or Korean, reliable on very short texts.
+
+Scripts decide most cases outright (kana is Japanese, hangul Korean). Text written only in Han characters
+is the hard case — 「返品」 and 「退货」 look alike to a character model — so it is decided by whether the
+characters exist in Japanese at all (JIS X 0213) and whether the Japanese dictionary knows the words, with
+the packaged py3langid model only as a tie-breaker. Latin-only text is English: it is the only Latin
+language the desks serve.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+if TYPE_CHECKING:
+    from sudachipy import Tokenizer
+
+Language = Literal["ja", "en", "zh", "ko"]
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(["ja", "zh"])
+    return identifier
+
+
+def _script(char: str) -> str:
+    code = ord(char)
+    if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0xFF66 <= code <= 0xFF9F:
+        return "kana"
+    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+        return "hangul"
+    if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF:
+        return "han"
+    if char.isascii() and char.isalpha():
+        return "latin"
+    return "other"
+
+
+@lru_cache(maxsize=8192)
+def _in_japanese_charset(char: str) -> bool:
+    try:
+        char.encode("euc_jis_2004")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def detect_language(text: str, tokenizer: Tokenizer | None = None) -> Language:
+    """`text` should be normalised (NFKC) first; anything without letters counts as Japanese."""
+    counts = {"kana": 0, "hangul": 0, "han": 0, "latin": 0}
+    for char in text:
+        script = _script(char)
+        if script in counts:
+            counts[script] += 1
+    if counts["hangul"] and counts["hangul"] >= counts["kana"]:
+        return "ko"
+    if counts["kana"]:
+        return "ja"
+    if counts["han"]:
+        return _japanese_or_chinese(text, tokenizer)
+    if counts["latin"]:
+        return "en"
+    return "ja"
+
+
+def _japanese_or_chinese(text: str, tokenizer: Tokenizer | None) -> Language:
+    han = [char for char in text if _script(char) == "han"]
+    # Simplified forms such as 货, 订, 发, 请 do not exist in Japanese.
+    if any(not _in_japanese_charset(char) for char in han):
+        return "zh"
+    if tokenizer is not None:
+        covered = 0
+        for morpheme in tokenizer.tokenize(text):
+            surface = morpheme.surface()
+            if len(surface) >= 2 and not morpheme.is_oov() and all(_script(char) == "han" for char in surface):
+                covered += len(surface)
+        if covered == len(han):
+            return "ja"
+    label, probability = _identifier().classify(text)
+    return "zh" if label == "zh" and probability >= 0.9 and len(han) >= 4 else "ja"
