@@ -24,7 +24,14 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed ## create .venv and install Madoguchi (idempotent)
+MODEL := var/nlu/intent-model.pkl
+NLU_SOURCES := $(wildcard src/madoguchi/nlu/data/train/*.tsv) src/madoguchi/nlu/intent.py src/madoguchi/nlu/normalize.py src/madoguchi/nlu/data.py
+
+# The intent model is built from the training data; it is rebuilt when the data or the NLU code changes.
+$(MODEL): $(VENV)/.installed $(NLU_SOURCES)
+	$(BIN)/madoguchi nlu train --out $@
+
+setup: $(VENV)/.installed $(MODEL) ## create .venv, install Madoguchi and build the intent model (idempotent)
 
 setup-dev: $(VENV)/.installed-dev ## install the test, lint and benchmark tools as well
 
@@ -36,10 +43,10 @@ run: setup ## serve the demo marketplace at http://127.0.0.1:8000 on SQLite (see
 services: ## start PostgreSQL, Redis (and install Chromium) when they are missing
 	bash scripts/services.sh
 
-test: setup-dev services ## run the whole suite on SQLite and on PostgreSQL + Redis
+test: setup setup-dev services ## run the whole suite on SQLite and on PostgreSQL + Redis
 	$(BIN)/python -m pytest
 
-test-sqlite: setup-dev ## run the suite on SQLite only, without PostgreSQL, Redis or a browser
+test-sqlite: setup setup-dev ## run the suite on SQLite only, without PostgreSQL, Redis or a browser
 	$(BIN)/python -m pytest -m "not postgres and not browser and not multiprocess" --db sqlite
 
 lint: setup-dev ## ruff and mypy --strict
@@ -58,7 +65,8 @@ seed: setup ## load (or refresh) the demo marketplace
 	$(BIN)/madoguchi seed
 
 bench: setup-dev services ## run the benchmarks in benchmarks/
+	$(BIN)/python benchmarks/nlu.py
 	$(BIN)/python benchmarks/chat_load.py
 
 clean: ## remove the virtual environment and the demo database
-	rm -rf $(VENV) madoguchi.db madoguchi.db-wal madoguchi.db-shm
+	rm -rf $(VENV) var madoguchi.db madoguchi.db-wal madoguchi.db-shm

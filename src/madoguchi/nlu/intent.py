@@ -135,8 +135,8 @@ PIPELINES: dict[str, PipelineSpec] = {
         PipelineSpec("char-lr", lambda: [CharNgrams(1, 4)], description="character 1–4-grams, logistic regression"),
         PipelineSpec(
             "char-sudachi-lr",
-            lambda: [CharNgrams(1, 4), SudachiWords()],
-            description="character 1–4-grams + SudachiPy word 1–2-grams, logistic regression",
+            lambda: [CharNgrams(1, 3), SudachiWords()],
+            description="character 1–3-grams + SudachiPy word 1–2-grams, logistic regression",
         ),
         PipelineSpec(
             "tfidf-baseline",
