@@ -216,3 +216,20 @@ async def test_oversized_frame_closes_only_that_connection(server: str) -> None:
             await chat.next_frame()
     async with ChatClient(server) as other:
         assert (await other.say("大丈夫ですか"))["type"] == "ack"
+
+
+async def test_card_numbers_and_passwords_are_masked_before_they_are_stored(server: str, settings: Settings) -> None:
+    async with ChatClient(server) as chat:
+        client_id = str(uuid.uuid4())
+        await chat.say("カード番号は4111 1111 1111 1111、パスワードは hunter22 です", client_id)
+        echoed = await chat.message_from("customer")
+        assert echoed["text"] == "カード番号は［カード番号・非表示］、パスワードは ［パスワード・非表示］ です"
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            stored = await session.scalar(select(Message.text).where(Message.client_id == client_id))
+    finally:
+        await engine.dispose()
+    assert stored is not None
+    assert "4111" not in stored
+    assert "hunter22" not in stored

@@ -15,6 +15,7 @@ from madoguchi.conversations.phrases import phrase
 from madoguchi.conversations.views import message_view, snapshot
 from madoguchi.domain.conversation import OPEN_STATES, Author, State, can_move, state_after_customer_message
 from madoguchi.errors import Conflict
+from madoguchi.nlu.pii import redact
 from madoguchi.store.models import Agent, Conversation, ConversationEvent, Message
 from madoguchi.store.types import utcnow
 
@@ -58,19 +59,29 @@ async def _add_message(
     agent: Agent | None = None,
     private: bool = False,
 ) -> MessageView:
+    # Card numbers, passwords, My Number and security codes never reach the database or the logs.
+    redaction = redact(text)
     message = Message(
         id=str(uuid.uuid4()),
         conversation_id=conversation.id,
         author=author.value,
         agent_id=agent.id if agent else None,
         client_id=client_id,
-        text=text,
+        text=redaction.text,
         private=private,
         created_at=now,
     )
     tx.session.add(message)
     conversation.last_activity_at = now
-    _record(tx, conversation, "message.created", _actor(author, agent), message_id=message.id, private=private)
+    _record(
+        tx,
+        conversation,
+        "message.created",
+        _actor(author, agent),
+        message_id=message.id,
+        private=private,
+        **({"redacted": list(redaction.removed)} if redaction.removed else {}),
+    )
     view = message_view(message, agent.name if agent else None)
     tx.publish_on_commit(MessageCreated(conversation=snapshot(conversation), message=view))
     return view
