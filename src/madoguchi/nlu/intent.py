@@ -120,12 +120,35 @@ class PlainWords(Featurizer):
         return matrix
 
 
+def kana_reading(text: str) -> str:
+    """The text with every word written in kanji replaced by its reading: how customers in a hurry, children
+    and older people often type (「へんぴんしたい」 for 「返品したい」)."""
+    pieces = []
+    for morpheme in _sudachi().tokenize(text):
+        surface = morpheme.surface()
+        has_kanji = any("\u4e00" <= char <= "\u9fff" for char in surface)
+        pieces.append(morpheme.reading_form() if has_kanji else surface)
+    return "".join(pieces)
+
+
+def with_kana_readings(examples: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The examples plus, for each one written with kanji, the same words in kana."""
+    extra = []
+    for label, text in examples:
+        if any("\u4e00" <= char <= "\u9fff" for char in text) and any("\u3040" <= char <= "\u30ff" for char in text):
+            reading = kana_reading(text)
+            if reading != text:
+                extra.append((label, reading))
+    return [*examples, *extra]
+
+
 @dataclass(frozen=True)
 class PipelineSpec:
     name: str
     featurizers: Callable[[], list[Featurizer]]
     C: float = 10.0
     tune_threshold: bool = True
+    kana_readings: bool = False
     description: str = ""
 
 
@@ -137,6 +160,12 @@ PIPELINES: dict[str, PipelineSpec] = {
             "char-sudachi-lr",
             lambda: [CharNgrams(1, 3), SudachiWords()],
             description="character 1–3-grams + SudachiPy word 1–2-grams, logistic regression",
+        ),
+        PipelineSpec(
+            "char-sudachi-kana-lr",
+            lambda: [CharNgrams(1, 3), SudachiWords()],
+            kana_readings=True,
+            description="as char-sudachi-lr, trained also on the kana readings of Japanese examples",
         ),
         PipelineSpec(
             "tfidf-baseline",
@@ -246,21 +275,23 @@ def train(
     """Train on (intent, text) pairs. The threshold is tuned on a held-out 15 % before the final fit on all."""
     spec = PIPELINES[pipeline]
     say = progress or (lambda _message: None)
-    labels = [label for label, _ in examples]
-    texts = [text for _, text in examples]
+    augment = with_kana_readings if spec.kana_readings else list
     started = time.perf_counter()
     threshold = 0.0
     if spec.tune_threshold:
-        train_texts, held_texts, train_labels, held_labels = train_test_split(
-            texts, labels, test_size=0.15, random_state=7, stratify=labels
+        # Split before augmenting, so no reading of a held-out example is trained on.
+        train_part, held_part = train_test_split(
+            list(examples), test_size=0.15, random_state=7, stratify=[label for label, _ in examples]
         )
-        say(f"tuning the out-of-scope threshold on {len(held_texts)} held-out examples")
-        featurizers, classifier = _fit(spec, train_texts, train_labels)
+        say(f"tuning the out-of-scope threshold on {len(held_part)} held-out examples")
+        fitted = augment(train_part)
+        featurizers, classifier = _fit(spec, [text for _, text in fitted], [label for label, _ in fitted])
         held = IntentModel(pipeline, featurizers, classifier, list(classifier.classes_), 0.0)
-        probabilities = classifier.predict_proba(held._features(held_texts))
-        threshold = _tune_threshold(probabilities, list(classifier.classes_), held_labels)
-    say(f"training {pipeline} on {len(texts)} examples")
-    featurizers, classifier = _fit(spec, texts, labels)
+        probabilities = classifier.predict_proba(held._features([text for _, text in held_part]))
+        threshold = _tune_threshold(probabilities, list(classifier.classes_), [label for label, _ in held_part])
+    everything = augment(examples)
+    say(f"training {pipeline} on {len(everything)} examples")
+    featurizers, classifier = _fit(spec, [text for _, text in everything], [label for label, _ in everything])
     digest = hashlib.sha256("\n".join(f"{label}\t{text}" for label, text in examples).encode()).hexdigest()
     return IntentModel(
         pipeline=pipeline,
