@@ -123,3 +123,12 @@ def test_classify_cli_answers_every_line_and_survives_invalid_utf8() -> None:
     assert "line 2 is not valid UTF-8" in answers[1]["error"]["message"]
     assert answers[2]["language"] == "en"
     assert answers[2]["entities"][0]["type"] == "order_number"
+
+
+def test_fast_single_message_scoring_equals_scikit_learn(pipeline: NluPipeline) -> None:
+    import numpy as np
+
+    model = pipeline.model
+    texts = ["注文した荷物がまだ届かないんですけど MD-12345678", "ｵﾍﾟﾚｰﾀｰ", "where is my order", "", "😡" * 50]
+    reference = np.asarray(model.classifier.predict_proba(model._features(texts)))
+    assert np.abs(model.probabilities(texts) - reference).max() < 1e-6

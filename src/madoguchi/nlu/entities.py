@@ -151,32 +151,38 @@ def extract_entities(normalized: Normalized, today: date) -> list[Entity]:
         add(match.start(), match.end(), "email", match.group().lower())
     for match in _URL.finditer(text):
         add(match.start(), match.end(), "url", match.group().rstrip(".,!?"))
-    for match in _ORDER.finditer(text):
-        add(match.start(), match.end(), "order_number", re.sub(r"[- ー－‐]", "-", match.group().upper()))
-    for match in CARD_PATTERN.finditer(text):
-        number = _digits(match.group())
-        if 13 <= len(number) <= 19 and luhn_valid(number):
-            add(match.start(), match.end(), "card_number", number)
-    for match in _TRACKING.finditer(text):
-        raw = match.group()
-        number = raw.replace("-", "")
-        add(match.start(), match.end(), "tracking_number", f"{_carrier(number, raw)}:{number}")
-    for phone in phonenumbers.PhoneNumberMatcher(text, "JP", leniency=phonenumbers.Leniency.VALID):
-        add(
-            phone.start,
-            phone.end,
-            "phone",
-            phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164),
+    digits = sum(char.isdigit() for char in text)
+    # Numbers of every kind need digits; most chat messages have none, and the matchers are the costly part.
+    if digits:
+        for match in _ORDER.finditer(text):
+            add(match.start(), match.end(), "order_number", re.sub(r"[- ー－‐]", "-", match.group().upper()))
+        for match in CARD_PATTERN.finditer(text):
+            number = _digits(match.group())
+            if 13 <= len(number) <= 19 and luhn_valid(number):
+                add(match.start(), match.end(), "card_number", number)
+        for match in _TRACKING.finditer(text):
+            raw = match.group()
+            number = raw.replace("-", "")
+            add(match.start(), match.end(), "tracking_number", f"{_carrier(number, raw)}:{number}")
+        phones = (
+            phonenumbers.PhoneNumberMatcher(text, "JP", leniency=phonenumbers.Leniency.VALID) if digits >= 7 else ()
         )
-    for match in _MONEY.finditer(text):
-        if not (match["yen_a"] or match["man"] or match["sen"] or match["yen_b"]):
-            continue  # 「円」 alone
-        if match["yen_a"]:
-            yen = int(match["yen_a"].replace(",", ""))
-        else:
-            yen = int(float(match["man"] or 0) * 10_000) + int(match["sen"] or 0) * 1000
-            yen += int((match["yen_b"] or "0").replace(",", ""))
-        add(match.start(), match.end(), "money", str(yen))
+        for phone in phones:
+            add(
+                phone.start,
+                phone.end,
+                "phone",
+                phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164),
+            )
+        for match in _MONEY.finditer(text):
+            if not (match["yen_a"] or match["man"] or match["sen"] or match["yen_b"]):
+                continue  # 「円」 alone
+            if match["yen_a"]:
+                yen = int(match["yen_a"].replace(",", ""))
+            else:
+                yen = int(float(match["man"] or 0) * 10_000) + int(match["sen"] or 0) * 1000
+                yen += int((match["yen_b"] or "0").replace(",", ""))
+            add(match.start(), match.end(), "money", str(yen))
     for match in _DATE.finditer(text):
         resolved = _resolve_date(match, today)
         if resolved is not None:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from madoguchi.nlu.entities import CARD_PATTERN, luhn_valid
-from madoguchi.nlu.normalize import normalize
+from madoguchi.nlu.normalize import Normalized, normalize
 
 MARKERS = {
     "card_number": "［カード番号・非表示］",
@@ -45,10 +45,10 @@ class Redaction:
         return bool(self.removed)
 
 
-def redact(text: str) -> Redaction:
+def redact(text: str, normalized: Normalized | None = None) -> Redaction:
     """Return the text with secrets replaced by markers. Offsets are found on the normalised text (full-width
     digits count) and applied to the original."""
-    normalized = normalize(text)
+    normalized = normalized or normalize(text)
     spans: list[tuple[int, int, str]] = []
     for match in CARD_PATTERN.finditer(normalized.text):
         digits = re.sub(r"\D", "", match.group())

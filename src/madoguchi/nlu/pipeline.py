@@ -68,7 +68,7 @@ class NluPipeline:
                     confidence=confidence,
                     entities=tuple(extract_entities(normalized, day)),
                     urgency=score_urgency(normalized.text),
-                    redaction=redact(text),
+                    redaction=redact(text, normalized),
                 )
             )
         return results
