@@ -66,5 +66,10 @@ async def test_a_failing_listener_does_not_keep_the_event_from_others() -> None:
 
     bus.subscribe(broken)
     bus.subscribe(healthy)
-    await bus.publish(_event())
-    assert delivered == ["conversation.queued"]
+    await bus.start()
+    try:
+        await bus.publish(_event())
+        await bus.drained()
+        assert delivered == ["conversation.queued"]
+    finally:
+        await bus.stop()

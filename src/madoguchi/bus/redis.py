@@ -28,6 +28,7 @@ class RedisBus(Bus):
 
     async def start(self) -> None:
         await self._client.ping()
+        await super().start()
         self._reader = asyncio.create_task(self._read_forever(), name="redis-bus-reader")
         # Publishing before the subscription is live would drop this process's own first events.
         await asyncio.wait_for(self._subscribed.wait(), timeout=10)
@@ -37,6 +38,7 @@ class RedisBus(Bus):
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
+        await super().stop()
         await self._client.aclose()
 
     async def publish(self, event: MessageCreated | ConversationChanged) -> None:
@@ -58,7 +60,7 @@ class RedisBus(Bus):
                         except ValueError:
                             log.warning("bus.malformed_event", size=len(raw["data"]))
                             continue
-                        await self._deliver(event)
+                        self._received(event)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -76,7 +76,12 @@ async def _open(
         if shop_id is not None and await tx.session.get(Shop, shop_id) is None:
             raise NotFound(f"There is no shop {shop_id!r}: open the chat from the shop's page.")
         window = timedelta(hours=settings.conversation_resume_hours)
-        conversation = await queries.resumable_chat(tx.session, customer.id, shop_id, utcnow(), window)
+        # A visitor created just now has no earlier chat: skip the look-ups (most connections are these).
+        is_new = identified.is_new
+        conversation = (
+            None if is_new else await queries.resumable_chat(tx.session, customer.id, shop_id, utcnow(), window)
+        )
+        resumed = conversation is not None
         if conversation is None:
             conversation = await actions.do_open_chat(
                 tx,
@@ -85,8 +90,8 @@ async def _open(
                 language=language if customer.is_anonymous else customer.language,
             )
         await tx.commit()
-        history = await queries.history(tx.session, conversation.id, include_private=False)
-        position = await queries.queue_position(tx.session, conversation)
+        history = await queries.history(tx.session, conversation.id, include_private=False) if resumed else []
+        position = await queries.queue_position(tx.session, conversation) if resumed else None
     hello: dict[str, Any] = {
         "type": "hello",
         "conversation_id": conversation.id,

@@ -23,6 +23,7 @@ class Identified:
     customer: Customer
     # Handed to an anonymous visitor so the same browser finds its conversation again.
     visitor_token: str | None
+    is_new: bool = False
 
 
 async def identify_customer(
@@ -51,5 +52,6 @@ async def identify_customer(
                 return Identified(customer=customer, visitor_token=visitor_token)
     customer = Customer(id=f"anon_{secrets.token_hex(12)}", is_anonymous=True, language=language)
     session.add(customer)
+    await session.flush()  # the conversation that follows refers to this row
     token = sign_token(settings.secret_key, customer.id, "visitor", VISITOR_TOKEN_TTL_S)
-    return Identified(customer=customer, visitor_token=token)
+    return Identified(customer=customer, visitor_token=token, is_new=True)

@@ -190,23 +190,32 @@ class IntentModel:
     format: int = MODEL_FORMAT
 
     def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
-        folded = [fold_for_matching(normalize(text).text) for text in texts]
+        return self._features_of_folded([fold_for_matching(normalize(text).text) for text in texts])
+
+    def _features_of_folded(self, folded: Sequence[str]) -> sp.csr_matrix:
         blocks = [featurizer.transform(folded) for featurizer in self.featurizers]
         return blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) >= _BATCH_THRESHOLD:
-            return np.asarray(self.classifier.predict_proba(self._features(texts)))
+        return self._probabilities_of_folded([fold_for_matching(normalize(text).text) for text in texts])
+
+    def _probabilities_of_folded(self, folded: Sequence[str]) -> np.ndarray:
+        if len(folded) >= _BATCH_THRESHOLD:
+            return np.asarray(self.classifier.predict_proba(self._features_of_folded(folded)))
         scorer = self.__dict__.get("_scorer")
         if scorer is None:
             scorer = self.__dict__["_scorer"] = _Scorer(self)
-        return np.vstack([scorer.probabilities(fold_for_matching(normalize(text).text)) for text in texts])
+        return np.vstack([scorer.probabilities(text) for text in folded])
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """The intent of each text and its confidence; `out_of_scope` below the threshold."""
-        if not texts:
+        return self.predict_folded([fold_for_matching(normalize(text).text) for text in texts])
+
+    def predict_folded(self, folded: Sequence[str]) -> list[tuple[str, float]]:
+        """`predict` for texts already normalised and folded (`fold_for_matching`)."""
+        if not folded:
             return []
-        probabilities = self.probabilities(texts)
+        probabilities = self._probabilities_of_folded(folded)
         best = probabilities.argmax(axis=1)
         results = []
         for row, column in enumerate(best):

@@ -9,6 +9,7 @@ language the desks serve.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
@@ -40,6 +41,14 @@ def _script(char: str) -> str:
     return "other"
 
 
+_SCRIPTS = {
+    "kana": re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]"),
+    "hangul": re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]"),
+    "han": re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]"),
+    "latin": re.compile("[A-Za-z]"),
+}
+
+
 @lru_cache(maxsize=8192)
 def _in_japanese_charset(char: str) -> bool:
     try:
@@ -51,11 +60,7 @@ def _in_japanese_charset(char: str) -> bool:
 
 def detect_language(text: str, tokenizer: Tokenizer | None = None) -> Language:
     """`text` should be normalised (NFKC) first; anything without letters counts as Japanese."""
-    counts = {"kana": 0, "hangul": 0, "han": 0, "latin": 0}
-    for char in text:
-        script = _script(char)
-        if script in counts:
-            counts[script] += 1
+    counts = {script: len(pattern.findall(text)) for script, pattern in _SCRIPTS.items()}
     if counts["hangul"] and counts["hangul"] >= counts["kana"]:
         return "ko"
     if counts["kana"]:

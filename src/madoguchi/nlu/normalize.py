@@ -14,7 +14,8 @@ from functools import lru_cache
 
 # Shapes customers type for the katakana long vowel after a kana: ｰ (NFKC makes it ー), ～, 〜, -, ‐, ―, −.
 _LONG_VOWEL_LOOKALIKES = frozenset("～〜~-‐―−–—")
-_KATAKANA = range(0x30A1, 0x30F7)
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+_SPECIAL = re.compile("[\r\n\t\u3000～〜~\\-‐―−–—]")
 _VOICED_MARKS = frozenset("\u3099\u309a\u309b\u309c")
 _REPEATS = re.compile(r"([!?！？。、.,…ー〜~wｗ笑])\1{2,}")
 
@@ -50,6 +51,12 @@ class Normalized:
 def normalize(original: str) -> Normalized:
     """NFKC per character (full-width ASCII → ASCII, half-width katakana → full width), long-vowel marks
     unified after kana, line breaks and tabs as spaces. Case and repetition are kept (they are signals)."""
+    if unicodedata.is_normalized("NFKC", original) and not _SPECIAL.search(original):
+        # Nothing to change (most messages typed on a phone): every character maps to itself.
+        length = len(original)
+        return Normalized(
+            original=original, text=original, starts=tuple(range(length)), ends=tuple(range(1, length + 1))
+        )
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -76,5 +83,5 @@ def normalize(original: str) -> Normalized:
 
 def fold_for_matching(text: str) -> str:
     """The form the classifier sees: lower case, katakana as hiragana, runs of 3+ repeats cut to 2."""
-    folded = "".join(chr(ord(char) - 0x60) if ord(char) in _KATAKANA else char for char in text.lower())
+    folded = text.lower().translate(_KATAKANA_TO_HIRAGANA)
     return _REPEATS.sub(r"\1\1", " ".join(folded.split()))

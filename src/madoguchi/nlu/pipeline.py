@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from madoguchi.nlu.entities import Entity, extract_entities
 from madoguchi.nlu.intent import IntentModel, _sudachi, load_model
 from madoguchi.nlu.language import Language, detect_language
-from madoguchi.nlu.normalize import normalize
+from madoguchi.nlu.normalize import fold_for_matching, normalize
 from madoguchi.nlu.pii import Redaction, redact
 from madoguchi.nlu.urgency import Urgency, score_urgency
 
@@ -55,11 +55,11 @@ class NluPipeline:
 
     def understand_many(self, texts: Sequence[str], today: date | None = None) -> list[Understanding]:
         day = today or datetime.now(TOKYO).date()
-        intents = self.model.predict(texts)
+        normalized_texts = [normalize(text) for text in texts]
+        intents = self.model.predict_folded([fold_for_matching(normalized.text) for normalized in normalized_texts])
         tokenizer = _sudachi()
         results = []
-        for text, (intent, confidence) in zip(texts, intents, strict=True):
-            normalized = normalize(text)
+        for text, normalized, (intent, confidence) in zip(texts, normalized_texts, intents, strict=True):
             results.append(
                 Understanding(
                     text=text,

@@ -29,7 +29,7 @@ _REPEAT_CONTACT = re.compile(
 )
 _SHOUT = re.compile(r"[!！]{2,}|[?？]{3,}")
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
-_NEGATIVE_EMOJI = frozenset("😡😠🤬💢😤😭😢😞")
+_NEGATIVE_EMOJI = re.compile("[😡😠🤬💢😤😭😢😞]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ def score_urgency(text: str) -> Urgency:
     repeat = _REPEAT_CONTACT.search(text)
     shouts = len(_SHOUT.findall(text))
     caps = len(_CAPS_WORD.findall(text))
-    emoji = sum(char in _NEGATIVE_EMOJI for char in text)
+    emoji = len(_NEGATIVE_EMOJI.findall(text))
     signals += [f"urgent:{word}" for word in urgent[:3]]
     signals += [f"angry:{word}" for word in angry[:3]]
     if repeat:
