@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 
+from madoguchi.demo.schemas import OrderStatus
 from madoguchi.demo.seed import DATA, load_demo_data, seed
 from madoguchi.errors import InvalidInput
+from madoguchi.nlu.data import taxonomy
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.models import Agent, Article, Order
 
 if TYPE_CHECKING:
     from madoguchi.settings import Settings
-
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 
 def test_demo_data_files_are_valid_and_consistent() -> None:
@@ -36,18 +35,7 @@ def test_demo_data_files_are_valid_and_consistent() -> None:
 def test_orders_cover_every_delivery_state_carrier_and_seller() -> None:
     data = load_demo_data()
     statuses = Counter(order.status for order in data.orders)
-    assert set(statuses) == {
-        "pending_payment",
-        "confirmed",
-        "preparing",
-        "shipped",
-        "in_transit",
-        "out_for_delivery",
-        "delivered",
-        "delivery_failed",
-        "returned",
-        "cancelled",
-    }
+    assert set(statuses) == set(get_args(OrderStatus))
     assert {order.carrier for order in data.orders if order.carrier} == {"yamato", "sagawa", "japanpost"}
     sellers = {order.seller for order in data.orders}
     assert "platform" in sellers
@@ -78,8 +66,7 @@ def test_desk_directory_has_the_routing_map_and_carrier_contacts() -> None:
 
 
 def test_help_centre_covers_every_intent_in_japanese() -> None:
-    taxonomy = yaml.safe_load((SHARED / "taxonomy" / "intents.yaml").read_text(encoding="utf-8"))
-    intents = {intent["name"] for intent in taxonomy["intents"]} - {"greeting", "out_of_scope"}
+    intents = set(taxonomy()) - {"greeting", "out_of_scope"}
     covered = {intent for front, _ in load_demo_data().articles if front.language == "ja" for intent in front.intents}
     assert intents - covered == set()
 
