@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
 import pytest
@@ -17,6 +16,8 @@ from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.models import Agent, Article, Order
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from madoguchi.settings import Settings
 
 
