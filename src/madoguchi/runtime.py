@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,11 +31,14 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     bus: Bus
     hub: Hub
+    write_lock: asyncio.Lock | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """A transaction at the edge: the caller commits; anything raised rolls back."""
-        async with self.sessions() as session, Tx(session, self.bus) as tx:
+        # SQLite has one writer at a time and makes the others sleep in its busy handler (up to 100 ms a
+        # try); queueing this process's transactions here instead keeps them in order and awake.
+        async with self.write_lock or contextlib.nullcontext(), self.sessions() as session, Tx(session, self.bus) as tx:
             yield tx
 
     async def status_frame(self, conversation: ConversationSnapshot) -> dict[str, Any]:
@@ -61,6 +66,7 @@ async def start_runtime(settings: Settings) -> Runtime:
         raise
     bus = create_bus(settings.redis_url, settings.bus_channel)
     runtime = Runtime(
+        write_lock=asyncio.Lock() if settings.is_sqlite else None,
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),

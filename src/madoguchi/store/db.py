@@ -10,12 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
-        # SQLite has one writer at a time. With several pooled connections, writers of one process queue in
-        # SQLite's busy handler, which sleeps up to 100 ms between tries; one connection queues them in the
-        # pool instead, in order and without sleeping, and makes each transaction's reads and writes atomic.
-        kwargs.setdefault("pool_size", 1)
-        kwargs.setdefault("max_overflow", 0)
-        kwargs.setdefault("pool_timeout", 60)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
