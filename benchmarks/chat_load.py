@@ -317,7 +317,7 @@ class CpuMeter:
             "postgres_pct_of_core": postgres,
             "redis_pct_of_core": redis,
             "machine_pct_of_all_cores": round(machine / (psutil.cpu_count() or 1), 1),
-            # Everything else that ran meanwhile: other people's jobs on a shared machine skew the figures.
+            # Everything else that ran meanwhile: other jobs on the machine skew the figures.
             "others_pct_of_core": round(max(0.0, machine - generator - sum(servers.values()) - postgres - redis), 1),
         }
 
