@@ -50,3 +50,10 @@ class SchemaMismatch(MadoguchiError):
 
     code = "schema_mismatch"
     http_status = 503
+
+
+class Unavailable(MadoguchiError):
+    """A component this request needs is not there (yet); the message says how to provide it."""
+
+    code = "unavailable"
+    http_status = 503

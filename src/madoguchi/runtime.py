@@ -14,6 +14,7 @@ from madoguchi.bus import Bus, ConversationSnapshot
 from madoguchi.bus.base import create_bus
 from madoguchi.channels.hub import Hub
 from madoguchi.conversations.queries import queue_position
+from madoguchi.nlu.pipeline import NluPipeline, load_pipeline
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import check_schema
@@ -32,6 +33,8 @@ class Runtime:
     bus: Bus
     hub: Hub
     write_lock: asyncio.Lock | None = None
+    # The language-understanding pipeline, when the intent model has been built (`madoguchi nlu train`).
+    nlu: NluPipeline | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -74,6 +77,9 @@ async def start_runtime(settings: Settings) -> Runtime:
         hub=Hub(status_frame=lambda snapshot: runtime.status_frame(snapshot)),
     )
     bus.subscribe(runtime.hub.on_event)
+    if settings.nlu_model.exists():
+        # Read once per process, off the event loop: the model and the Japanese dictionary take a second.
+        runtime.nlu = await asyncio.to_thread(load_pipeline, settings.nlu_model)
     try:
         await bus.start()
     except Exception:

@@ -16,7 +16,7 @@ from madoguchi.errors import MadoguchiError
 from madoguchi.logs import get_logger
 from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.settings import Settings, get_settings
-from madoguchi.web import auth_api, console_api, demo_api, sockets
+from madoguchi.web import auth_api, console_api, demo_api, sockets, triage_api
 from madoguchi.web.schemas import HealthOut
 
 STATIC = Path(__file__).with_name("static")
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(auth_api.router)
     app.include_router(console_api.router)
+    app.include_router(triage_api.router)
     if settings.demo:
         app.include_router(demo_api.router)
     app.include_router(sockets.router)

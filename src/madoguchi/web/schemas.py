@@ -107,3 +107,31 @@ class DemoIdentityIn(_In):
 class DemoIdentityOut(BaseModel):
     token: str
     expires_in: int
+
+
+class TriageContextIn(_In):
+    order_id: str | None = Field(default=None, max_length=64)
+
+
+class TriageIn(_In):
+    text: str = Field(min_length=1, max_length=20000)
+    context: TriageContextIn | None = None
+
+
+class EntityOut(BaseModel):
+    type: str
+    value: str
+    start: int
+    end: int
+
+
+class TriageOut(BaseModel):
+    language: str
+    intent: str
+    confidence: float
+    entities: list[EntityOut]
+    desk: str
+    priority: str
+    handoff: bool
+    reply: str
+    reasons: list[str]
