@@ -77,9 +77,10 @@ async def _open(
             raise NotFound(f"There is no shop {shop_id!r}: open the chat from the shop's page.")
         window = timedelta(hours=settings.conversation_resume_hours)
         # A visitor created just now has no earlier chat: skip the look-ups (most connections are these).
-        is_new = identified.is_new
         conversation = (
-            None if is_new else await queries.resumable_chat(tx.session, customer.id, shop_id, utcnow(), window)
+            None
+            if identified.is_new
+            else await queries.resumable_chat(tx.session, customer.id, shop_id, utcnow(), window)
         )
         resumed = conversation is not None
         if conversation is None:
