@@ -1,4 +1,4 @@
-"""What the system says in a conversation, in the customer's language."""
+"""What the system and the bot say, in the customer's language (Japanese when there is no translation)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,65 @@ _PHRASES: dict[str, dict[str, str]] = {
         "en": "This conversation is closed. Write here within 24 hours to reopen it.",
         "zh": "本次咨询已结束。24小时内在此留言即可重新开启。",
         "ko": "문의가 완료되었습니다. 24시간 이내에 이곳에 입력하시면 다시 이어서 상담할 수 있습니다.",
+    },
+    "bot.handoff": {
+        "ja": "{desk}におつなぎします。ここまでの内容は担当者に引き継ぎますので、同じご説明は不要です。",
+        "en": "I am passing you to {desk}. They will see everything you have told me, "
+        "so there is no need to repeat it.",
+        "zh": "正在为您转接{desk}。您的咨询内容将转交给工作人员，无需重复说明。",
+        "ko": "{desk}(으)로 연결해 드리겠습니다. "
+        "지금까지의 내용은 담당자에게 전달되므로 다시 설명하지 않으셔도 됩니다.",
+    },
+    "bot.shop": {
+        "ja": "ご注文のショップ「{shop}」にお伝えします。ショップは{hours}時間以内にお返事します。",
+        "en": "I will pass this to the shop that sold the item, {shop}. The shop replies within {hours} hours.",
+        "zh": "我们将转达给售出该商品的店铺「{shop}」，店铺将在{hours}小时内回复。",
+        "ko": "상품을 판매한 쇼핑몰 「{shop}」에 전달하겠습니다. 쇼핑몰은 {hours}시간 이내에 답변드립니다.",
+    },
+    "bot.card_issuer": {
+        "ja": "身に覚えのないご請求は、お手持ちのカードの裏面に記載された番号でカード会社にご連絡ください。"
+        "メールやSMSに書かれた番号には掛けないでください。",
+        "en": "For a charge you do not recognise, call your card company on the number printed on the back of your "
+        "card. Never call a number given in an e-mail or a text message.",
+        "zh": "如有不明扣款，请拨打您信用卡背面印有的电话联系发卡公司。请勿拨打邮件或短信中的号码。",
+        "ko": "기억에 없는 청구는 카드 뒷면에 적힌 번호로 카드사에 문의해 주세요. "
+        "메일이나 문자에 적힌 번호로는 전화하지 마세요.",
+    },
+    "bot.carrier": {
+        "ja": "{carrier}の公式窓口は {phone}（{hours}）です。{tracking}",
+        "en": "The official contact of {carrier} is {phone} ({hours}). {tracking}",
+        "zh": "{carrier}的官方联系电话为 {phone}（{hours}）。{tracking}",
+        "ko": "{carrier}의 공식 연락처는 {phone}({hours})입니다. {tracking}",
+    },
+    "bot.carrier_any": {
+        "ja": "配送業者の公式窓口をご案内します：{contacts}",
+        "en": "The carriers' official contacts: {contacts}",
+        "zh": "各快递公司的官方联系方式：{contacts}",
+        "ko": "배송업체 공식 연락처: {contacts}",
+    },
+    "bot.article": {
+        "ja": "こちらのヘルプをご覧ください：「{title}」",
+        "en": "This help page answers it: “{title}”",
+        "zh": "请参阅帮助页面：「{title}」",
+        "ko": "다음 도움말을 확인해 주세요: 「{title}」",
+    },
+    "bot.out_of_scope": {
+        "ja": "申し訳ありません。こちらではご注文・お届け・お支払い・アカウントについてのご相談を承っています。",
+        "en": "Sorry, I can help with orders, deliveries, payments and your account.",
+        "zh": "抱歉，这里可以为您处理订单、配送、付款和账户相关的问题。",
+        "ko": "죄송합니다. 이곳에서는 주문, 배송, 결제, 계정에 관한 문의를 도와드립니다.",
+    },
+    "bot.unsure": {
+        "ja": "恐れ入りますが、もう少し詳しく教えていただけますか。ご注文番号があれば添えてください。",
+        "en": "Could you tell me a little more? Please add the order number if you have one.",
+        "zh": "能再详细说明一下吗？如有订单号请一并提供。",
+        "ko": "조금 더 자세히 알려 주시겠어요? 주문 번호가 있으면 함께 알려 주세요.",
+    },
+    "bot.tracking": {
+        "ja": "追跡番号: {number}",
+        "en": "Tracking number: {number}",
+        "zh": "运单号：{number}",
+        "ko": "송장 번호: {number}",
     },
 }
 
