@@ -196,6 +196,8 @@ async def test_customer_and_operator_exchange_messages_in_japanese(
 
     await waiting.click()
     await expect(console_messages(console, "customer", question)).to_be_visible()
+    # Beside the chat, what the message means: its intent and the classifier's confidence.
+    await expect(console.locator("#intent")).to_have_text(re.compile(r"^[a-z_]+ \(\d+%\)$"))
     await expect(console.locator("#conversation .state")).to_have_text("queued")
     conversation_id = await chat.evaluate("document.body.dataset.conversationId")
     await console.locator("#take").click()

@@ -256,3 +256,16 @@ async def test_log_out_ends_the_session(server: str) -> None:
         cookie = console.cookie_header()
     async with httpx.AsyncClient(base_url=server, headers={"Cookie": cookie or "madoguchi_session=x"}) as http:
         assert (await http.get("/api/v1/auth/session")).status_code == 401
+
+
+async def test_operator_sees_what_each_customer_message_means(server: str) -> None:
+    chat = await _queued_chat(server, "オペレーターと話したいです。カードは4111 1111 1111 1111です")
+    async with Console(server, *AGENT_TANAKA) as console:
+        detail = (await console.get(f"/api/v1/console/conversations/{chat.hello['conversation_id']}")).json()
+        classified = [event for event in detail["events"] if event["type"] == "message.classified"]
+        assert len(classified) == 1
+        assert classified[0]["data"]["intent"] == "contact_human_agent"
+        assert classified[0]["data"]["language"] == "ja"
+        # Understood from the masked text: the card number is in no event.
+        assert "4111" not in json.dumps(detail["events"])
+    await chat.__aexit__()

@@ -135,6 +135,10 @@ async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str) -> str
             message, created = await actions.do_receive_customer_message(
                 tx, conversation, text=text, client_id=client_id
             )
+            if created and runtime.nlu is not None:
+                # Understood from the stored (masked) text, so no secret reaches the event log either.
+                understanding = runtime.nlu.understand(message.text)
+                actions.do_record_understanding(tx, conversation, message.id, understanding)
             await tx.commit()
     except MadoguchiError as exc:
         log.info("chat.message_refused", code=exc.code, conversation_id=conversation_id)

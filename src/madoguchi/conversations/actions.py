@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from madoguchi.bus.events import ConversationChangeType
+    from madoguchi.nlu.pipeline import Understanding
     from madoguchi.store.tx import Tx
 
 PLATFORM_DESK = "platform_cs"
@@ -170,6 +171,25 @@ async def do_receive_customer_message(
             later = now + timedelta(microseconds=1)
             await _add_message(tx, conversation, Author.SYSTEM, phrase(key, conversation.language), now=later)
     return view, True
+
+
+def do_record_understanding(tx: Tx, conversation: Conversation, message_id: str, understanding: Understanding) -> None:
+    """What the customer's message means, for the operator's view, routing and analytics."""
+    understood = understanding.contract()
+    _record(
+        tx,
+        conversation,
+        "message.classified",
+        "nlu",
+        message_id=message_id,
+        language=understood["language"],
+        intent=understood["intent"],
+        confidence=understood["confidence"],
+        entities=understood["entities"],
+        urgency=understanding.urgency.urgency,
+        anger=understanding.urgency.anger,
+        signals=list(understanding.urgency.signals),
+    )
 
 
 async def do_take(tx: Tx, agent: Agent, conversation: Conversation) -> None:

@@ -145,11 +145,27 @@ function renderConversation() {
       el("dt", {}, t("desk")), el("dd", {}, c.desk || "—"),
       c.shop_id ? [el("dt", {}, t("shop")), el("dd", {}, c.shop_id)] : null,
       c.customer.email ? [el("dt", {}, t("email")), el("dd", {}, c.customer.email)] : null,
-      c.customer.member_tier === "premium" ? [el("dt", {}, ""), el("dd", {}, t("member_premium"))] : null),
+      c.customer.member_tier === "premium" ? [el("dt", {}, ""), el("dd", {}, t("member_premium"))] : null,
+      understood(c)),
     el("h3", {}, t("events")),
     el("ol", { class: "events" }, c.events.map((event) =>
       el("li", {}, el("time", {}, formatTime(event.created_at, lang)), ` ${event.type} · ${event.actor}`))),
   );
+}
+
+// What the customer's latest message means (the `message.classified` event), beside the customer's details.
+function understood(c) {
+  const latest = c.events.filter((event) => event.type === "message.classified").pop();
+  if (!latest) return null;
+  const data = latest.data;
+  const mood = [];
+  if (data.anger >= 0.5) mood.push(`${t("anger")} ${Math.round(data.anger * 100)}%`);
+  if (data.urgency >= 0.5) mood.push(`${t("urgency")} ${Math.round(data.urgency * 100)}%`);
+  return [
+    el("dt", {}, t("intent")),
+    el("dd", { id: "intent" }, `${data.intent} (${Math.round(data.confidence * 100)}%)`),
+    mood.length ? [el("dt", {}, ""), el("dd", { class: "error" }, mood.join(" · "))] : null,
+  ];
 }
 
 async function openConversation(id) {

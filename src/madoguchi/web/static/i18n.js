@@ -14,6 +14,7 @@ const STRINGS = {
     noItems: "ありません", customer: "お客さま", anonymous: "ゲスト", events: "履歴", language: "言語", desk: "担当窓口",
     state: "状態", loginFailed: "ログインできませんでした", live: "リアルタイム接続中", offline: "接続が切れました。再接続しています…",
     errorPrefix: "エラー", member_premium: "プレミアム会員", shop: "ショップ",
+    intent: "用件", anger: "怒り", urgency: "緊急度",
   },
   en: {
     title: "Madoguchi Mall support", placeholder: "Type a message (Enter to send, Shift+Enter for a new line)",
@@ -29,6 +30,7 @@ const STRINGS = {
     noItems: "None", customer: "Customer", anonymous: "Guest", events: "History", language: "Language", desk: "Desk",
     state: "State", loginFailed: "Could not log in", live: "Live", offline: "Disconnected. Reconnecting…",
     errorPrefix: "Error", member_premium: "Premium member", shop: "Shop",
+    intent: "Intent", anger: "Anger", urgency: "Urgency",
   },
   zh: {
     title: "Madoguchi Mall 客服", placeholder: "请输入消息（Enter发送，Shift+Enter换行）", send: "发送",
