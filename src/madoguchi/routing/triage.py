@@ -153,7 +153,9 @@ async def _reply(
 
 
 async def _article_for(session: AsyncSession, intent: str, language: str) -> Article | None:
-    articles = list(await session.scalars(select(Article).order_by(Article.id)))
+    articles = list(
+        await session.scalars(select(Article).where(Article.language.in_({language, "ja"})).order_by(Article.id))
+    )
     for wanted in (language, "ja"):
         for article in articles:
             if article.language == wanted and intent in article.intents:
