@@ -85,12 +85,6 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    def sqlite_path(self) -> Path | None:
-        if not self.is_sqlite:
-            return None
-        tail = self.database_url.split(":///", 1)[-1]
-        return None if tail in ("", ":memory:") else Path(tail)
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

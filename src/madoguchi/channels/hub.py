@@ -53,14 +53,6 @@ class Hub:
         self._agents: set[Peer] = set()
         self._status_frame = status_frame
 
-    @property
-    def customer_count(self) -> int:
-        return sum(len(peers) for peers in self._customers.values())
-
-    @property
-    def agent_count(self) -> int:
-        return len(self._agents)
-
     def add(self, peer: Peer) -> None:
         if peer.conversation_id is not None:
             self._customers[peer.conversation_id].add(peer)
