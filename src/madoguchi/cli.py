@@ -13,6 +13,7 @@ import orjson
 from madoguchi.errors import MadoguchiError
 from madoguchi.logs import configure_logging
 from madoguchi.settings import Settings, get_settings
+from madoguchi.trust.cli import trust
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -236,6 +237,9 @@ def openapi() -> None:
 
     document = create_app(Settings(environment="development", demo=True)).openapi()
     click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
+
+
+main.add_command(trust)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -57,3 +57,8 @@ class Unavailable(MadoguchiError):
 
     code = "unavailable"
     http_status = 503
+
+
+class RateLimited(MadoguchiError):
+    code = "rate_limited"
+    http_status = 429

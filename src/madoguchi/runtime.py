@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -20,6 +20,7 @@ from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import check_schema
 from madoguchi.store.models import Conversation
 from madoguchi.store.tx import Tx
+from madoguchi.trust.checker import TrustChecker
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -35,6 +36,8 @@ class Runtime:
     write_lock: asyncio.Lock | None = None
     # The language-understanding pipeline, when the intent model has been built (`madoguchi nlu train`).
     nlu: NluPipeline | None = None
+    # Official-contact checks: the directory, and the lookalikes trust & safety confirmed.
+    trust: TrustChecker = field(default_factory=TrustChecker)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:

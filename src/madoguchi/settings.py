@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     """Mark cookies `Secure` (set it behind HTTPS)."""
 
+    rate_limit_public: str = "60/minute"
+    """Requests one client address may make to each public endpoint (trust checks), e.g. `60/minute`."""
+
     smtp_listen: str = "127.0.0.1:2525"
     """Inbound SMTP listener `host:port`; empty disables it."""
 

@@ -16,7 +16,8 @@ from madoguchi.errors import MadoguchiError
 from madoguchi.logs import get_logger
 from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.settings import Settings, get_settings
-from madoguchi.web import auth_api, console_api, demo_api, sockets, triage_api
+from madoguchi.web import auth_api, console_api, demo_api, sockets, triage_api, trust_api
+from madoguchi.web.ratelimit import RateLimits
 from madoguchi.web.schemas import HealthOut
 
 STATIC = Path(__file__).with_name("static")
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="One service window for every customer of an online marketplace.",
         lifespan=lifespan,
     )
+
+    app.state.rate_limits = RateLimits(settings)
 
     @app.exception_handler(MadoguchiError)
     async def _coded_error(request: Request, exc: MadoguchiError) -> JSONResponse:
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_api.router)
     app.include_router(console_api.router)
     app.include_router(triage_api.router)
+    app.include_router(trust_api.router)
     if settings.demo:
         app.include_router(demo_api.router)
     app.include_router(sockets.router)
@@ -104,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/", page("index.html"), include_in_schema=False)
     app.add_api_route("/chat", page("chat.html"), include_in_schema=False)
     app.add_api_route("/console", page("console.html"), include_in_schema=False)
+    app.add_api_route("/trust", page("trust.html"), include_in_schema=False)
     app.add_api_route("/widget.js", page("widget.js"), include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

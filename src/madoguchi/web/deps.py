@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from madoguchi.agents.auth import authenticate, check_csrf
 from madoguchi.runtime import Runtime
 from madoguchi.store.models import Agent, AgentSession
 from madoguchi.store.tx import Tx
+from madoguchi.web.ratelimit import RateLimits
 
 SESSION_COOKIE = "madoguchi_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -48,3 +49,13 @@ async def get_operator(request: Request, tx: TxDep) -> Operator:
 
 
 CurrentOperator = Annotated[Operator, Depends(get_operator)]
+
+
+def public_rate_limit(endpoint: str) -> Callable[[Request], Awaitable[None]]:
+    """A dependency counting each call of a public endpoint against the caller's address."""
+
+    async def limit(request: Request) -> None:
+        limits: RateLimits = request.app.state.rate_limits
+        await limits.public(request, endpoint)
+
+    return limit

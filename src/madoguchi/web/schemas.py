@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -135,3 +136,25 @@ class TriageOut(BaseModel):
     handoff: bool
     reply: str
     reasons: list[str]
+
+
+class TrustCheckIn(_In):
+    input: str = Field(
+        min_length=1, max_length=8192, description="A URL, a domain, an e-mail address or a phone number."
+    )
+    lang: Literal["ja", "en"] = "ja"
+
+
+class TrustCheckOut(BaseModel):
+    """The contract of `madoguchi trust check` (DESIGN.md); extra fields may be added, these are not renamed."""
+
+    input: str
+    kind: str
+    verdict: Literal["official", "suspicious", "unknown"]
+    brand: str | None
+    brand_name: str | None
+    reasons: list[str]
+    reason_codes: list[str]
+    advice: str | None
+    official_contacts: list[str]
+    error: str | None = None

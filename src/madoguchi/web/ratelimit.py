@@ -1,0 +1,37 @@
+"""Rate limits on the public endpoints, per client address, shared by every process through Redis."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from limits import parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from madoguchi.errors import RateLimited
+
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
+
+    from madoguchi.settings import Settings
+
+
+class RateLimits:
+    def __init__(self, settings: Settings) -> None:
+        storage: Storage
+        if settings.redis_url:
+            uri = settings.redis_url.replace("redis://", "async+redis://", 1).replace("rediss://", "async+rediss://", 1)
+            storage = RedisStorage(uri, implementation="redispy", key_prefix=f"{settings.bus_channel}:limits")
+        else:
+            storage = MemoryStorage()
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._public = parse(settings.rate_limit_public)
+
+    async def public(self, connection: HTTPConnection, endpoint: str) -> None:
+        """Count one request of an anonymous client; refuse it when the client is over its limit."""
+        client = connection.client.host if connection.client else "unknown"
+        if not await self._limiter.hit(self._public, endpoint, client):
+            raise RateLimited(
+                f"Too many requests from this address: at most {self._public} here. Please wait a moment and try "
+                "again. / 短時間のご利用が多すぎます。少し時間をおいてからお試しください。"
+            )
