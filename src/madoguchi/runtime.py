@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from madoguchi.bus import Bus, ConversationSnapshot
 from madoguchi.bus.base import create_bus
+from madoguchi.channels.email.service import EmailChannel, start_email
 from madoguchi.channels.hub import Hub
 from madoguchi.conversations.queries import queue_position
 from madoguchi.nlu.pipeline import NluPipeline, load_pipeline
@@ -36,6 +37,8 @@ class Runtime:
     write_lock: asyncio.Lock | None = None
     # The language-understanding pipeline, when the intent model has been built (`madoguchi nlu train`).
     nlu: NluPipeline | None = None
+    # Inbound SMTP and the outbox sender, when MADOGUCHI_SMTP_LISTEN or MADOGUCHI_SMTP_RELAY is set.
+    email: EmailChannel | None = None
     # Official-contact checks: the directory, and the lookalikes trust & safety confirmed.
     trust: TrustChecker = field(default_factory=TrustChecker)
 
@@ -88,9 +91,16 @@ async def start_runtime(settings: Settings) -> Runtime:
     except Exception:
         await engine.dispose()
         raise
+    try:
+        runtime.email = await start_email(runtime)
+    except BaseException:
+        await stop_runtime(runtime)
+        raise
     return runtime
 
 
 async def stop_runtime(runtime: Runtime) -> None:
+    if runtime.email is not None:
+        await runtime.email.stop()
     await runtime.bus.stop()
     await runtime.engine.dispose()

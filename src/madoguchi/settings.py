@@ -66,7 +66,22 @@ class Settings(BaseSettings):
     """Comma-separated addresses the inbound SMTP listener accepts mail for."""
 
     smtp_relay: str | None = None
-    """Outbound SMTP relay `host:port`."""
+    """Outbound SMTP relay `host:port`; without it, mail to customers waits in the outbox."""
+
+    email_max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    """Largest inbound mail accepted, in bytes; larger mail is refused at DATA with 552."""
+
+    email_max_attachment_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
+    """Largest attachment stored on its own; a larger one stays inside the kept raw mail only."""
+
+    email_max_attachments: int = Field(default=20, gt=0)
+    """Most attachments of one mail stored on their own; the rest stay inside the kept raw mail only."""
+
+    email_auto_replies_per_hour: int = Field(default=5, ge=0)
+    """Most automatic replies one address gets per hour: stops mail loops with other auto-responders."""
+
+    email_retry_seconds: float = Field(default=60.0, gt=0)
+    """First retry of a mail the relay deferred; the wait doubles each time, up to an hour."""
 
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> Settings:

@@ -100,13 +100,19 @@ def _queue(tx: Tx, conversation: Conversation, now: datetime) -> None:
 
 
 async def do_open_chat(
-    tx: Tx, *, customer_id: str, shop_id: str | None, language: str, order_number: str | None = None
+    tx: Tx,
+    *,
+    customer_id: str,
+    shop_id: str | None,
+    language: str,
+    order_number: str | None = None,
+    channel: str = "chat",
 ) -> Conversation:
     now = utcnow()
     conversation = Conversation(
         id=str(uuid.uuid4()),
         customer_id=customer_id,
-        channel="chat",
+        channel=channel,
         state=State.BOT.value,
         desk=SHOP_DESK if shop_id else None,
         shop_id=shop_id,
@@ -117,7 +123,7 @@ async def do_open_chat(
         last_activity_at=now,
     )
     tx.session.add(conversation)
-    _changed(tx, conversation, "conversation.created", "customer", channel="chat", shop_id=shop_id)
+    _changed(tx, conversation, "conversation.created", "customer", channel=channel, shop_id=shop_id)
     return conversation
 
 

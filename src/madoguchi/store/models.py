@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from madoguchi.store.types import JSONType, UTCDateTime, utcnow
@@ -201,3 +201,95 @@ class Article(Base):
     intents: Mapped[list[str]] = mapped_column(JSONType)
     category: Mapped[str] = mapped_column(String(60))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Ticket(Base):
+    """A conversation on the e-mail channel, with the number customers quote as `[#NUMBER]`."""
+
+    __tablename__ = "tickets"
+    # Numbers are never reused, even after a ticket is deleted: an old mail quoting one must not land elsewhere.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), unique=True)
+    # Where replies go (Reply-To, else From), lowercased; `[#NUMBER]` threads only mail from this address.
+    customer_address: Mapped[str] = mapped_column(String(320), index=True)
+    # The support address the first mail was sent to: replies are sent from it.
+    support_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboundEmail(Base):
+    """One received mail, kept raw as it arrived beside what was read from it."""
+
+    __tablename__ = "inbound_emails"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket_number: Mapped[int] = mapped_column(ForeignKey("tickets.number", ondelete="CASCADE"), index=True)
+    # The customer message it became on the conversation.
+    message_row_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"), nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(998), nullable=True, index=True)
+    in_reply_to: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    reference_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    mail_from: Mapped[str] = mapped_column(String(320))
+    rcpt_to: Mapped[list[str]] = mapped_column(JSONType)
+    from_address: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    from_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Why no automatic reply was sent (loop protection), when none was.
+    auto_reply_suppressed: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmailAttachment(Base):
+    """A file from a received mail, stored in the database so it commits with the mail that carried it."""
+
+    __tablename__ = "email_attachments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inbound_email_id: Mapped[str] = mapped_column(ForeignKey("inbound_emails.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    declared_type: Mapped[str] = mapped_column(String(127))
+    detected_type: Mapped[str | None] = mapped_column(String(127), nullable=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class OutboundEmail(Base):
+    """A mail to a customer in the outbox: built once, sent and retried as these exact bytes."""
+
+    __tablename__ = "outbound_emails"
+    __table_args__ = (
+        Index("ix_outbound_emails_due", "status", "next_attempt_at"),
+        Index("ix_outbound_emails_recipient_recent", "to_address", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket_number: Mapped[int] = mapped_column(ForeignKey("tickets.number", ondelete="CASCADE"), index=True)
+    # The operator's message this mail carries (None for acknowledgements); one mail per message.
+    message_row_id: Mapped[str | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    # Sent by a program (acknowledgements): counted by the per-sender cap, sent with a null return path.
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    mail_from: Mapped[str] = mapped_column(String(320))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A sender process holds the mail until then; another may take it over after (the first one died).
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from madoguchi.bus import MessageView
+from madoguchi.channels.email import tickets
 from madoguchi.conversations import actions, queries
 from madoguchi.domain.text import clean_message_text
 from madoguchi.store.models import Conversation
@@ -103,6 +104,9 @@ async def reply(
     text = clean_message_text(body.text, runtime.settings.max_message_chars)
     conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id, for_update=True)
     message = await actions.do_send_agent_message(tx, operator.agent, conversation, text=text, client_id=body.client_id)
+    if conversation.channel == tickets.CHANNEL:
+        # On a ticket the customer is not on a socket: the reply leaves as a mail, queued in this transaction.
+        await tickets.do_queue_agent_reply(tx, runtime.settings, operator.agent, conversation, message)
     await tx.commit()
     return message
 

@@ -1,0 +1,1 @@
+"""The e-mail channel: tickets from inbound SMTP, replies through the outbox (docs/architecture.md, E-mail)."""

@@ -1,0 +1,413 @@
+"""Tickets: a received mail becomes a customer message on its ticket's conversation, and an operator's answer
+on a ticket becomes a mail in the outbox. These are the only writes of the e-mail channel; both run inside
+the caller's transaction.
+
+A mail goes through the same steps as a chat message (`do_receive_customer_message`, understanding by the
+intent model, the desk's queue). A reply lands on its ticket by Message-ID (In-Reply-To, References) or by
+the `[#NUMBER]` in its subject — the number only from the address the ticket belongs to, since anyone can
+type a number, while our Message-IDs are random and known only to those who received our mail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from madoguchi.channels.email import compose
+from madoguchi.channels.email.autoreply import why_not_auto_reply
+from madoguchi.channels.email.mime import Attachment
+from madoguchi.channels.email.outbox import Draft, automatic_replies_since, queue_mail, record
+from madoguchi.conversations import actions
+from madoguchi.domain.text import clean_message_text
+from madoguchi.errors import InvalidInput
+from madoguchi.logs import get_logger
+from madoguchi.nlu.pii import redact
+from madoguchi.store.models import (
+    Agent,
+    Conversation,
+    Customer,
+    Desk,
+    EmailAttachment,
+    InboundEmail,
+    OutboundEmail,
+    Ticket,
+)
+from madoguchi.store.types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from madoguchi.bus import MessageView
+    from madoguchi.channels.email.mime import ParsedMail
+    from madoguchi.nlu.pipeline import NluPipeline, Understanding
+    from madoguchi.settings import Settings
+    from madoguchi.store.tx import Tx
+
+log = get_logger(__name__)
+CHANNEL = "email"
+SUSPICIOUS_INTENT = "report_scam"
+TRUST_DESK = "trust_safety"
+DEFAULT_DESK = "platform_cs"
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_TRUNCATED = "\n\n（以下省略：全文はメールとして保存されています / truncated: the whole mail is kept）"
+_NO_TEXT = "（本文なし / no text）"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What the sending server said in the SMTP conversation; `mail_from` is "" for a null return path."""
+
+    mail_from: str
+    rcpt_to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    ticket_number: int
+    conversation_id: str
+    new_ticket: bool
+    # The same mail (Message-ID and sender) was stored before: nothing was added.
+    duplicate: bool = False
+    acknowledged: bool = False
+
+
+def support_addresses(settings: Settings) -> frozenset[str]:
+    return frozenset(address.strip().lower() for address in settings.support_addresses.split(",") if address.strip())
+
+
+async def do_receive_mail(
+    tx: Tx,
+    settings: Settings,
+    nlu: NluPipeline | None,
+    envelope: Envelope,
+    raw: bytes,
+    mail: ParsedMail,
+) -> Receipt:
+    """Store one received mail (raw, read, attachments) on its ticket, as a customer message; queue the
+    acknowledgement of a new ticket when it may be sent."""
+    session = tx.session
+    sender = mail.reply_to or mail.from_address or envelope.mail_from.lower() or None
+    duplicate = await _already_received(session, mail)
+    if duplicate is not None:
+        log.info("email.duplicate", message_id=mail.message_id, ticket=duplicate.number)
+        return Receipt(duplicate.number, duplicate.conversation_id, new_ticket=False, duplicate=True)
+
+    ticket = await _thread(session, mail, sender)
+    new_ticket = ticket is None
+    # A follow-up's subject only repeats the ticket's; the first mail's subject often says the most.
+    text = _message_text(mail, settings.max_message_chars, with_subject=new_ticket)
+    # Understood from the text as it will be stored (masked), as chat messages are.
+    understanding = nlu.understand(redact(text).text) if nlu is not None else None
+    suspicious = _suspicion(mail, understanding) if new_ticket else None
+    if ticket is None:
+        conversation, ticket = await _open_ticket(tx, settings, envelope, mail, sender, understanding, suspicious)
+    else:
+        locked = await session.scalar(
+            select(Conversation).where(Conversation.id == ticket.conversation_id).with_for_update()
+        )
+        if locked is None:  # pragma: no cover - the ticket's foreign key keeps its conversation
+            raise LookupError(f"ticket {ticket.number} has no conversation")
+        conversation = locked
+
+    inbound = InboundEmail(
+        id=str(uuid.uuid4()),
+        ticket_number=ticket.number,
+        message_id=mail.message_id,
+        in_reply_to=list(mail.in_reply_to),
+        reference_ids=list(mail.references),
+        mail_from=envelope.mail_from,
+        rcpt_to=list(envelope.rcpt_to),
+        from_address=mail.from_address,
+        from_name=mail.from_name,
+        subject=mail.subject,
+        body_text=mail.full_text,
+        warnings=list(mail.warnings),
+        size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        raw=raw,
+        received_at=utcnow(),
+    )
+    session.add(inbound)
+    # The rows refer to each other by foreign keys only (no relationships): each is flushed before its dependants.
+    await session.flush()
+    attachments = list(mail.attachments)
+    if suspicious is not None and not any(attachment.is_mail for attachment in attachments):
+        # Trust & safety analyse the mail as it arrived (headers, links), not only its forwarded text.
+        attachments.append(_original_as_attachment(raw))
+    stored = [_attachment_row(inbound.id, attachment) for attachment in attachments]
+    session.add_all(stored)
+    await session.flush()
+
+    message, _ = await actions.do_receive_customer_message(tx, conversation, text=text, client_id=f"mail:{inbound.id}")
+    inbound.message_row_id = message.id
+    if understanding is not None:
+        actions.do_record_understanding(tx, conversation, message.id, understanding)
+    record(
+        tx,
+        conversation.id,
+        "email.received",
+        "customer",
+        ticket=ticket.number,
+        inbound_id=inbound.id,
+        message_id=mail.message_id,
+        from_address=mail.from_address,
+        subject=mail.subject,
+        size=len(raw),
+        attachments=[
+            {"id": row.id, "filename": row.filename, "type": row.detected_type or row.declared_type, "size": row.size}
+            for row in stored
+        ],
+        warnings=list(mail.warnings),
+    )
+    if mail.warnings:
+        log.warning("email.malformed", inbound_id=inbound.id, ticket=ticket.number, warnings=list(mail.warnings))
+
+    acknowledged = False
+    if new_ticket:
+        acknowledged = await _acknowledge(tx, settings, envelope, mail, sender, ticket, conversation, inbound)
+    return Receipt(ticket.number, conversation.id, new_ticket=new_ticket, acknowledged=acknowledged)
+
+
+async def do_queue_agent_reply(
+    tx: Tx, settings: Settings, agent: Agent, conversation: Conversation, message: MessageView
+) -> OutboundEmail | None:
+    """Send an operator's reply on a ticket as a mail, threaded under the customer's latest mail.
+
+    A resent reply (the same stored message) is not queued twice.
+    """
+    session = tx.session
+    ticket = await session.scalar(select(Ticket).where(Ticket.conversation_id == conversation.id))
+    if ticket is None or message.private:
+        return None
+    existing = await session.scalar(select(OutboundEmail).where(OutboundEmail.message_row_id == message.id))
+    if existing is not None:
+        return existing
+    if not ticket.customer_address:
+        record(tx, conversation.id, "email.failed", f"agent:{agent.id}", reason="the ticket has no address to reply to")
+        return None
+    latest = await session.scalar(
+        select(InboundEmail)
+        .where(InboundEmail.ticket_number == ticket.number)
+        .order_by(InboundEmail.received_at.desc())
+        .limit(1)
+    )
+    desk = await session.get(Desk, conversation.desk) if conversation.desk else None
+    draft = Draft(
+        kind="reply",
+        automatic=False,
+        from_address=ticket.support_address,
+        from_name=_desk_name(desk),
+        to_address=ticket.customer_address,
+        subject=compose.reply_subject(ticket.number, ticket.subject),
+        text=compose.reply_text(number=ticket.number, text=message.text),
+        in_reply_to=latest.message_id if latest is not None else None,
+        references=list(latest.reference_ids) if latest is not None else [],
+        message_row_id=message.id,
+    )
+    return queue_mail(tx, ticket, draft, relay_configured=bool(settings.smtp_relay), actor=f"agent:{agent.id}")
+
+
+async def _already_received(session: AsyncSession, mail: ParsedMail) -> Ticket | None:
+    """The ticket of an identical earlier delivery (a server resending after losing our 250)."""
+    if mail.message_id is None:
+        return None
+    number = await session.scalar(
+        select(InboundEmail.ticket_number)
+        .where(InboundEmail.message_id == mail.message_id, InboundEmail.from_address == mail.from_address)
+        .limit(1)
+    )
+    return await session.get(Ticket, number) if number is not None else None
+
+
+async def _thread(session: AsyncSession, mail: ParsedMail, sender: str | None) -> Ticket | None:
+    ids = list(mail.thread_ids)
+    if ids:
+        for table in (OutboundEmail, InboundEmail):
+            rows = (
+                await session.execute(select(table.message_id, table.ticket_number).where(table.message_id.in_(ids)))
+            ).all()
+            by_id = {message_id: number for message_id, number in rows}
+            for message_id in ids:
+                if message_id in by_id:
+                    return await session.get(Ticket, by_id[message_id])
+    if sender:
+        for number in mail.ticket_numbers:
+            ticket = await session.get(Ticket, number)
+            if ticket is not None and ticket.customer_address == sender:
+                return ticket
+    return None
+
+
+def _suspicion(mail: ParsedMail, understanding: Understanding | None) -> str | None:
+    """Why a new mail is a customer reporting a suspicious mail, if it is one."""
+    if mail.loop_headers or mail.is_report:
+        return None  # a program's mail (a bounce carries the original too) is not a customer's report
+    if any(attachment.is_mail for attachment in mail.attachments):
+        return "forwarded_mail_attached"
+    if understanding is not None and understanding.intent == SUSPICIOUS_INTENT:
+        return f"intent:{SUSPICIOUS_INTENT}"
+    return None
+
+
+async def _open_ticket(
+    tx: Tx,
+    settings: Settings,
+    envelope: Envelope,
+    mail: ParsedMail,
+    sender: str | None,
+    understanding: Understanding | None,
+    suspicious: str | None,
+) -> tuple[Conversation, Ticket]:
+    session = tx.session
+    customer, known = await _customer_for(session, sender, mail.from_name)
+    language = understanding.language if understanding is not None else _language_of(mail)
+    conversation = await actions.do_open_chat(
+        tx, customer_id=customer.id, shop_id=None, language=language, channel=CHANNEL
+    )
+    await session.flush()
+    ours = support_addresses(settings)
+    support_address = next((address.lower() for address in envelope.rcpt_to if address.lower() in ours), None)
+    ticket = Ticket(
+        conversation_id=conversation.id,
+        customer_address=sender or "",
+        support_address=support_address or sorted(ours)[0],
+        subject=compose.base_subject(mail.subject),
+        created_at=utcnow(),
+    )
+    session.add(ticket)
+    await session.flush()
+    if suspicious is not None:
+        conversation.desk = TRUST_DESK
+        record(tx, conversation.id, "email.suspicious_report", "email", ticket=ticket.number, reason=suspicious)
+    record(
+        tx,
+        conversation.id,
+        "ticket.opened",
+        "customer",
+        ticket=ticket.number,
+        customer_address=ticket.customer_address,
+        # The sender's address matches a member's, which a mail alone does not prove: the operator verifies.
+        **({"unverified_member_id": known} if known else {}),
+    )
+    return conversation, ticket
+
+
+async def _customer_for(session: AsyncSession, address: str | None, name: str | None) -> tuple[Customer, str | None]:
+    """The mail customer of an address (not signed in: a From line proves nothing), and a member it matches."""
+    key = address or "unknown"
+    customer_id = f"mail_{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        customer = Customer(id=customer_id, name=name, email=address, is_anonymous=True, language="ja")
+        session.add(customer)
+        await session.flush()
+    elif name and customer.name != name:
+        customer.name = name
+    known = None
+    if address:
+        known = await session.scalar(
+            select(Customer.id).where(Customer.email == address, Customer.is_anonymous.is_(False)).limit(1)
+        )
+    return customer, known
+
+
+def _language_of(mail: ParsedMail) -> str:
+    return "ja" if _JAPANESE.search(f"{mail.subject}\n{mail.text}") else "en"
+
+
+def _message_text(mail: ParsedMail, max_chars: int, *, with_subject: bool) -> str:
+    """What the conversation shows: the subject of a new ticket, then what the customer wrote in this mail."""
+    parts = [part for part in (mail.subject.strip() if with_subject else "", mail.text.strip()) if part]
+    if not mail.text.strip() and mail.attachments:
+        parts.append(", ".join(attachment.filename for attachment in mail.attachments))
+    return _fit("\n\n".join(parts), max_chars)
+
+
+def _fit(text: str, max_chars: int) -> str:
+    if len(text) > max_chars:
+        text = text[: max_chars - len(_TRUNCATED)] + _TRUNCATED
+    try:
+        return clean_message_text(text, max_chars)
+    except InvalidInput:
+        return _NO_TEXT
+
+
+def _original_as_attachment(raw: bytes) -> Attachment:
+    return Attachment(
+        filename="original.eml",
+        declared_type="message/rfc822",
+        detected_type="message/rfc822",
+        content=raw,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        is_mail=True,
+    )
+
+
+def _attachment_row(inbound_id: str, attachment: Attachment) -> EmailAttachment:
+    return EmailAttachment(
+        id=str(uuid.uuid4()),
+        inbound_email_id=inbound_id,
+        filename=attachment.filename,
+        declared_type=attachment.declared_type[:127],
+        detected_type=attachment.detected_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        content=attachment.content,
+    )
+
+
+def _desk_name(desk: Desk | None) -> str | None:
+    return desk.name_ja if desk is not None else None
+
+
+async def _acknowledge(
+    tx: Tx,
+    settings: Settings,
+    envelope: Envelope,
+    mail: ParsedMail,
+    sender: str | None,
+    ticket: Ticket,
+    conversation: Conversation,
+    inbound: InboundEmail,
+) -> bool:
+    recent = await automatic_replies_since(tx.session, sender, utcnow() - timedelta(hours=1)) if sender else 0
+    reason = why_not_auto_reply(
+        mail,
+        sender=sender,
+        null_return_path=not envelope.mail_from,
+        support_addresses=support_addresses(settings),
+        replies_last_hour=recent,
+        cap=settings.email_auto_replies_per_hour,
+    )
+    if reason is not None or sender is None:
+        inbound.auto_reply_suppressed = reason
+        record(tx, conversation.id, "email.auto_reply_suppressed", "email", ticket=ticket.number, reason=reason)
+        log.info("email.auto_reply_suppressed", ticket=ticket.number, reason=reason, sender=sender)
+        return False
+    desk = await tx.session.get(Desk, conversation.desk or DEFAULT_DESK)
+    customer = await tx.session.get(Customer, conversation.customer_id)
+    draft = Draft(
+        kind="acknowledgement",
+        automatic=True,
+        from_address=ticket.support_address,
+        from_name=_desk_name(desk),
+        to_address=sender,
+        subject=compose.acknowledgement_subject(ticket.number, mail.subject),
+        text=compose.acknowledgement_text(
+            number=ticket.number,
+            customer_name=customer.name if customer is not None else None,
+            desk_ja=desk.name_ja if desk is not None else "カスタマーサービス",
+            desk_en=desk.name_en if desk is not None else "Customer service",
+            minutes=desk.first_response_minutes if desk is not None else 24 * 60,
+        ),
+        in_reply_to=mail.message_id,
+        references=list(mail.references),
+    )
+    queue_mail(tx, ticket, draft, relay_configured=bool(settings.smtp_relay), actor="email")
+    return True
