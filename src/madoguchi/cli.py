@@ -239,6 +239,24 @@ def openapi() -> None:
     click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
 
 
+@main.group()
+def bench() -> None:
+    """Benchmarks that run inside this process (the server benchmarks are in benchmarks/)."""
+
+
+@bench.command("routing")
+@click.option("--inquiries", default=300_000, show_default=True, type=click.IntRange(min=1), help="Inquiries a day.")
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0), help="The same seed, the same day.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+def bench_routing(inquiries: int, seed: int, as_json: bool) -> None:
+    """Replay one day of inquiries through the routing engine: share answered within 60 s per desk against
+    Erlang C, waits, and the engine's decisions per second."""
+    from madoguchi.routing.simulation import SimulationConfig, simulate, table
+
+    result = simulate(SimulationConfig(inquiries=inquiries, seed=seed))
+    click.echo(orjson.dumps(result.contract()).decode() if as_json else table(result))
+
+
 main.add_command(trust)
 
 
