@@ -305,6 +305,16 @@ def test_after_the_cool_down_the_only_agent_on_duty_is_offered_it_again() -> Non
     )
 
 
+def test_a_conversation_that_left_needs_no_timer() -> None:
+    engine = RoutingEngine(offer_timeout_s=20, reoffer_cooldown_s=120)
+    engine.add_agent("agent_sato", ["platform_cs"], ["ja"], CHAT, now=0, presence="available")
+    offer = only_offer(engine.enqueue("c1", "platform_cs", "ja", 10))
+    engine.decline(offer.offer_id or 0, 15)
+    engine.withdraw("c1", 20)
+    assert engine.next_deadline() is None
+    assert engine.state("c1") is None
+
+
 def test_without_away_on_a_miss_the_agent_goes_on_with_other_work() -> None:
     engine = two_agents(away_after_missed_offer=False)
     engine.enqueue("c1", "platform_cs", "ja", 10)

@@ -42,6 +42,8 @@ Value = float | int | str
 QUEUED = "queued"
 OFFERED = "offered"
 ASSIGNED = "assigned"
+# Released or withdrawn: no longer routing's business.
+GONE = "gone"
 
 
 class Decision(NamedTuple):
@@ -390,6 +392,7 @@ class RoutingEngine:
         if conversation is None or conversation.agent is None:
             raise Conflict(f"Conversation {conversation_id} is not with an agent: withdraw it from its queue instead.")
         del self._conversations[conversation_id]
+        conversation.state = GONE
         agent = conversation.agent
         channel = conversation.queue.channel
         agent.load[channel] -= 1
@@ -420,6 +423,7 @@ class RoutingEngine:
         else:
             self._unqueue(conversation)
         del self._conversations[conversation_id]
+        conversation.state = GONE
         out.append(
             Decision(
                 "withdrawn",
