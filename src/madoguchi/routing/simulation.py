@@ -38,13 +38,14 @@ if TYPE_CHECKING:
     from madoguchi.demo.seed import DemoData
     from madoguchi.routing.engine import Decision
 
-DAY_S = 86_400
+MINUTES = 24 * 60
 TARGET_S = 60.0
 GOAL = 0.8
 
-# How often each need reaches the help desk, in per cent. The demo's NLU training files are balanced by design
-# and say nothing about frequency, so these shares follow the usual spread of a marketplace help desk: where
-# is my parcel first, then cancellations, returns, refunds and payments; account security a few per cent.
+# How often each need reaches the help desk (relative weights, about per cent). The demo's NLU training files
+# are balanced by design and say nothing about frequency, so these follow the usual spread of a marketplace
+# help desk: where is my parcel first, then cancellations, returns, refunds and payments; account security a
+# few per cent.
 DEFAULT_INTENT_MIX: dict[str, float] = {
     "track_order": 12.0,
     "delivery_problem": 7.0,
@@ -116,7 +117,7 @@ def arrival_weights() -> NDArray[np.float64]:
     A smooth daily wave with its trough at 04:30, a lunch peak around 12:25 and a larger evening peak around
     21:20, when people shop from home; the busiest hour takes about 11 % of the day.
     """
-    hours = (np.arange(24 * 60) + 0.5) / 60
+    hours = (np.arange(MINUTES) + 0.5) / 60
 
     def peak(centre: float, width: float) -> NDArray[np.float64]:
         distance = (hours - centre + 12) % 24 - 12
@@ -271,8 +272,8 @@ def expected_arrivals(
     """Expected arrivals at a desk in each minute of the day: the desk's share of the inquiries, spread over
     the day's curve, in the minutes the desk is open."""
     if span is None:
-        return np.zeros(24 * 60)
-    starts = np.arange(24 * 60) * 60.0
+        return np.zeros(MINUTES)
+    starts = np.arange(MINUTES) * 60.0
     open_weights = np.where((starts >= span[0]) & (starts < span[1]), minute_weights, 0.0)
     per_minute: NDArray[np.float64] = inquiries * share * open_weights / minute_weights.sum()
     return per_minute
@@ -290,7 +291,7 @@ def default_staffing(
     whole day, so quieter hours do better than 80 %. Shorter intervals (15 minutes, as workforce planning
     tools use) see the top of a peak that an hour's average flattens.
     """
-    if (24 * 60) % interval_min:
+    if MINUTES % interval_min:
         raise ValueError(f"the staffing interval must divide the day into whole intervals, not {interval_min} min")
     staffing: dict[str, int] = {}
     for desk, per_minute in expected.items():
@@ -396,7 +397,7 @@ def simulate(config: SimulationConfig | None = None) -> SimulationResult:
     minute_weights = np.asarray(
         config.arrival_weights if config.arrival_weights is not None else arrival_weights(), dtype=np.float64
     )
-    if minute_weights.shape != (24 * 60,):
+    if minute_weights.shape != (MINUTES,):
         raise ValueError("arrival weights must give one intensity per minute of the day (1,440 numbers)")
     cumulative = np.cumsum(minute_weights)
     cumulative /= cumulative[-1]
