@@ -183,6 +183,10 @@ def decode_header_value(raw: str, warnings: list[str], name: str = "header") -> 
         if isinstance(chunk, str):
             parts.append(chunk)
             continue
+        if charset is None:
+            # The text between encoded words, which `decode_header` hands back in this escaping.
+            parts.append(chunk.decode("raw-unicode-escape"))
+            continue
         decoded, clean = decode_text(chunk, charset)
         if not clean:
             warnings.append(
