@@ -287,9 +287,9 @@ async def test_a_forwarded_suspicious_mail_goes_to_trust_and_safety_with_the_ori
     assert answer.code == 250, answer
     ticket, conversation = await _ticket_of(desk, _number(answer.text))
     assert conversation.desk == "trust_safety"
-    assert (await desk.events(conversation.id, "email.suspicious_report"))[0].data[
-        "reason"
-    ] == "forwarded_mail_attached"
+    report = (await desk.events(conversation.id, "email.suspicious_report"))[0].data
+    assert report["reason"] == "forwarded_mail_attached"
+    assert report["analysis"]["verdict"] in ("suspicious", "unknown")
     inbound = await desk.one(select(InboundEmail).where(InboundEmail.ticket_number == ticket.number))
     attachment = await desk.one(select(EmailAttachment).where(EmailAttachment.inbound_email_id == inbound.id))
     assert (attachment.filename, attachment.detected_type) == ("suspicious.eml", "message/rfc822")
@@ -297,3 +297,21 @@ async def test_a_forwarded_suspicious_mail_goes_to_trust_and_safety_with_the_ori
         content = await session.scalar(select(EmailAttachment.content).where(EmailAttachment.id == attachment.id))
     assert b"Message-ID: <phish-1@madoguchi-login.example>" in content
     assert b"https://madoguchi-login.example/verify" in content
+
+
+async def test_a_mail_the_intent_model_reads_as_a_scam_report_goes_to_trust_and_safety(desk: Desk) -> None:
+    raw = text_mail("確認のお願い", "不審なメールが届きました。フィッシング詐欺ではないでしょうか。")
+    answer = await send_mail(desk.smtp_port, raw)
+    ticket, conversation = await _ticket_of(desk, _number(answer.text))
+    assert conversation.desk == "trust_safety"
+    report = (await desk.events(conversation.id, "email.suspicious_report"))[0].data
+    assert report["reason"] == "intent:report_scam"
+    classified = (await desk.events(conversation.id, "message.classified"))[0].data
+    assert classified["intent"] == "report_scam"
+    inbound = await desk.one(select(InboundEmail).where(InboundEmail.ticket_number == ticket.number))
+    original = await desk.one(select(EmailAttachment).where(EmailAttachment.inbound_email_id == inbound.id))
+    assert (original.filename, original.detected_type, original.sha256) == (
+        "original.eml",
+        "message/rfc822",
+        hashlib.sha256(raw).hexdigest(),
+    )

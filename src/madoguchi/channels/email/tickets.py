@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from madoguchi.nlu.pipeline import NluPipeline, Understanding
     from madoguchi.settings import Settings
     from madoguchi.store.tx import Tx
+    from madoguchi.trust.checker import TrustChecker
 
 log = get_logger(__name__)
 CHANNEL = "email"
@@ -88,6 +89,7 @@ async def do_receive_mail(
     envelope: Envelope,
     raw: bytes,
     mail: ParsedMail,
+    trust: TrustChecker | None = None,
 ) -> Receipt:
     """Store one received mail (raw, read, attachments) on its ticket, as a customer message; queue the
     acknowledgement of a new ticket when it may be sent."""
@@ -143,6 +145,9 @@ async def do_receive_mail(
     stored = [_attachment_row(inbound.id, attachment) for attachment in attachments]
     session.add_all(stored)
     await session.flush()
+    if suspicious is not None:
+        evidence = next(attachment.content for attachment in attachments if attachment.is_mail)
+        _report_suspicious(tx, conversation, ticket, suspicious, evidence, trust)
 
     message, _ = await actions.do_receive_customer_message(tx, conversation, text=text, client_id=f"mail:{inbound.id}")
     inbound.message_row_id = message.id
@@ -284,7 +289,6 @@ async def _open_ticket(
     await session.flush()
     if suspicious is not None:
         conversation.desk = TRUST_DESK
-        record(tx, conversation.id, "email.suspicious_report", "email", ticket=ticket.number, reason=suspicious)
     record(
         tx,
         conversation.id,
@@ -296,6 +300,28 @@ async def _open_ticket(
         **({"unverified_member_id": known} if known else {}),
     )
     return conversation, ticket
+
+
+def _report_suspicious(
+    tx: Tx, conversation: Conversation, ticket: Ticket, reason: str, evidence: bytes, trust: TrustChecker | None
+) -> None:
+    """Hand the reported mail to trust & safety with the platform's own first analysis of it."""
+    analysis: dict[str, object] | None = None
+    if trust is not None:
+        try:
+            analysis = trust.check_mail(evidence, name="reported mail").contract()
+        except Exception:
+            # The analysis helps the desk; a mail it cannot analyse is still reported and kept.
+            log.exception("email.suspicious_analysis_failed", ticket=ticket.number)
+    record(
+        tx,
+        conversation.id,
+        "email.suspicious_report",
+        "email",
+        ticket=ticket.number,
+        reason=reason,
+        **({"analysis": analysis} if analysis is not None else {}),
+    )
 
 
 async def _customer_for(session: AsyncSession, address: str | None, name: str | None) -> tuple[Customer, str | None]:
