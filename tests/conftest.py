@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import pytest
 import uvicorn
+from redis.asyncio import Redis
 from sqlalchemy import text
 
 from madoguchi.demo.seed import seed
@@ -34,7 +35,16 @@ POSTGRES_DB = f"madoguchi_test_{os.getpid()}"
 REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS", "redis://127.0.0.1:6379/15")
 BUS_CHANNEL = f"madoguchi:test:{os.getpid()}"
 # Tables that tests write; the demo marketplace itself is loaded once per session and kept.
-_CONVERSATION_TABLES = ("conversation_events", "messages", "conversations", "agent_sessions")
+_CONVERSATION_TABLES = (
+    "conversation_events",
+    "messages",
+    "conversations",
+    "agent_sessions",
+    "lookalikes",
+    "trust_reports",
+    "trust_brands",
+    "audit_log",
+)
 
 
 def postgres_url(database: str = POSTGRES_DB) -> str:
@@ -101,8 +111,17 @@ async def _reset_postgres(url: str) -> None:
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {', '.join(_CONVERSATION_TABLES)} CASCADE"))
             await connection.execute(text("DELETE FROM customers WHERE is_anonymous"))
+            await connection.execute(text("UPDATE agents SET totp_enabled = false, totp_secret = NULL"))
     finally:
         await engine.dispose()
+    # Rate-limit counters (failed log-ins, public checks) live in Redis across server processes.
+    client = Redis.from_url(REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{BUS_CHANNEL}:limits*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture(

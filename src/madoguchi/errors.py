@@ -62,3 +62,9 @@ class Unavailable(MadoguchiError):
 class RateLimited(MadoguchiError):
     code = "rate_limited"
     http_status = 429
+
+
+class TwoFactorRequired(NotAuthenticated):
+    """The password was right; the operator's one-time code is still needed."""
+
+    code = "two_factor_required"

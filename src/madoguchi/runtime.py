@@ -15,16 +15,21 @@ from madoguchi.bus.base import create_bus
 from madoguchi.channels.email.service import EmailChannel, start_email
 from madoguchi.channels.hub import Hub
 from madoguchi.conversations.queries import queue_position
+from madoguchi.logs import get_logger
 from madoguchi.nlu.pipeline import NluPipeline, load_pipeline
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import check_schema
 from madoguchi.store.models import Conversation
 from madoguchi.store.tx import Tx
+from madoguchi.trust.brands import load_directory
 from madoguchi.trust.checker import TrustChecker
+from madoguchi.trust.reports import load_lookalikes
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -41,6 +46,23 @@ class Runtime:
     email: EmailChannel | None = None
     # Official-contact checks: the directory, and the lookalikes trust & safety confirmed.
     trust: TrustChecker = field(default_factory=TrustChecker)
+    _trust_refresher: asyncio.Task[None] | None = None
+
+    async def refresh_trust(self) -> None:
+        """Re-read directory edits and confirmed lookalikes; the checks switch to them in one assignment."""
+        async with self.sessions() as session:
+            directory = await load_directory(session)
+            lookalikes = await load_lookalikes(session)
+        self.trust = TrustChecker(directory, lookalikes)
+
+    async def _refresh_trust_forever(self) -> None:
+        # Other processes' edits arrive within this period; this process's own take effect at once.
+        while True:
+            await asyncio.sleep(self.settings.trust_refresh_seconds)
+            try:
+                await self.refresh_trust()
+            except Exception:
+                log.warning("trust.refresh_failed", exc_info=True)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -92,6 +114,8 @@ async def start_runtime(settings: Settings) -> Runtime:
         await engine.dispose()
         raise
     try:
+        await runtime.refresh_trust()
+        runtime._trust_refresher = asyncio.create_task(runtime._refresh_trust_forever())
         runtime.email = await start_email(runtime)
     except BaseException:
         await stop_runtime(runtime)
@@ -100,6 +124,10 @@ async def start_runtime(settings: Settings) -> Runtime:
 
 
 async def stop_runtime(runtime: Runtime) -> None:
+    if runtime._trust_refresher is not None:
+        runtime._trust_refresher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runtime._trust_refresher
     if runtime.email is not None:
         await runtime.email.stop()
     await runtime.bus.stop()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development below
@@ -59,6 +60,16 @@ class Settings(BaseSettings):
     rate_limit_public: str = "60/minute"
     """Requests one client address may make to each public endpoint (trust checks), e.g. `60/minute`."""
 
+    login_attempts: str = "5/15minutes"
+    """Failed log-ins allowed per operator account before log-in is refused for a while."""
+
+    widget_origins: str = ""
+    """Sites allowed to embed the chat widget (`https://shop.example.com https://www.example.jp`); empty: only
+    this server's own pages. Sent as the chat page's CSP `frame-ancestors`."""
+
+    trust_refresh_seconds: float = Field(default=30.0, gt=0)
+    """How often each process re-reads confirmed lookalikes and directory edits made by other processes."""
+
     smtp_listen: str = "127.0.0.1:2525"
     """Inbound SMTP listener `host:port`; empty disables it."""
 
@@ -82,6 +93,25 @@ class Settings(BaseSettings):
 
     email_retry_seconds: float = Field(default=60.0, gt=0)
     """First retry of a mail the relay deferred; the wait doubles each time, up to an hour."""
+
+    @field_validator("rate_limit_public", "login_attempts")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate such as `60/minute` or `5/15minutes`") from exc
+        return value
+
+    @field_validator("widget_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in value.split():
+            if not re.fullmatch(r"https?://[A-Za-z0-9.*-]+(:\d+)?", origin):
+                raise ValueError(f"{origin!r} is not an origin such as https://shop.example.com")
+        return value
 
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> Settings:

@@ -10,6 +10,7 @@ import pytest
 
 from madoguchi.settings import Settings
 from madoguchi.web.app import create_app
+from tests.conftest import running_server
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -32,10 +33,17 @@ async def test_pages_are_served_with_a_policy_that_forbids_inline_script(server:
         assert answer.headers["x-content-type-options"] == "nosniff"
 
 
-async def test_only_the_chat_page_may_be_framed_by_other_sites(server: str) -> None:
-    async with httpx.AsyncClient(base_url=server) as http:
-        assert "frame-ancestors *" in (await http.get("/chat")).headers["content-security-policy"]
+async def test_only_the_chat_page_may_be_framed_and_only_by_the_widget_sites(settings: Settings) -> None:
+    settings = settings.model_copy(update={"widget_origins": "https://shop.example.jp https://www.example.com"})
+    async with running_server(settings) as server, httpx.AsyncClient(base_url=server) as http:
+        chat_policy = (await http.get("/chat")).headers["content-security-policy"]
+        assert "frame-ancestors 'self' https://shop.example.jp https://www.example.com" in chat_policy
         assert "frame-ancestors 'self'" in (await http.get("/console")).headers["content-security-policy"]
+
+
+def test_widget_sites_must_be_origins() -> None:
+    with pytest.raises(ValueError, match="not an origin"):
+        Settings(widget_origins="javascript:alert(1)")
 
 
 async def test_openapi_is_served(server: str) -> None:

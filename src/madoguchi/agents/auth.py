@@ -12,7 +12,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from madoguchi.errors import Forbidden, NotAuthenticated
+from madoguchi.agents.totp import code_is_valid
+from madoguchi.errors import Forbidden, NotAuthenticated, TwoFactorRequired
 from madoguchi.store.models import Agent, AgentSession
 from madoguchi.store.types import utcnow
 
@@ -41,7 +42,9 @@ class LoggedIn:
     csrf_token: str
 
 
-async def do_log_in(session: AsyncSession, email: str, password: str, lifetime: timedelta) -> LoggedIn:
+async def do_log_in(
+    session: AsyncSession, email: str, password: str, lifetime: timedelta, *, otp: str | None = None
+) -> LoggedIn:
     agent = await session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
     try:
         _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
@@ -49,6 +52,10 @@ async def do_log_in(session: AsyncSession, email: str, password: str, lifetime: 
         agent = None
     if agent is None:
         raise NotAuthenticated("The e-mail address or the password is wrong.")
+    if agent.totp_enabled and not code_is_valid(agent, otp):
+        if not otp:
+            raise TwoFactorRequired("Enter the 6-digit code from your authenticator app.")
+        raise NotAuthenticated("The 6-digit code is wrong or has expired: enter the current one.")
     if _hasher.check_needs_rehash(agent.password_hash):
         agent.password_hash = _hasher.hash(password)
     token = secrets.token_urlsafe(32)

@@ -113,6 +113,9 @@ class Agent(Base):
     email_capacity: Mapped[int] = mapped_column(Integer, default=5)
     password_hash: Mapped[str] = mapped_column(String(200))
     presence: Mapped[str] = mapped_column(String(20), default="offline")
+    # Base32 TOTP secret; the second factor is required at log-in once `totp_enabled` is set.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -293,3 +296,68 @@ class OutboundEmail(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AuditEntry(Base):
+    """One operator action. Append-only: the database itself refuses to update or delete a row (the
+    migration installs triggers), so not even a bug in this code can rewrite history."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # No foreign key: the entry outlives the operator's account.
+    agent_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class TrustReport(Base):
+    """A customer's report of a suspicious mail, SMS, site or number: a trust & safety case with its analysis."""
+
+    __tablename__ = "trust_reports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), nullable=True, index=True)
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    content: Mapped[str] = mapped_column(Text)
+    raw_mail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    verdict: Mapped[str] = mapped_column(String(20))
+    brand: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    analysis: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    state: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Lookalike(Base):
+    """A host, number or address trust & safety confirmed as a fake; every later check names it at once."""
+
+    __tablename__ = "lookalikes"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(320))
+    brand: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    report_id: Mapped[str | None] = mapped_column(ForeignKey("trust_reports.id"), nullable=True)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BrandEntry(Base):
+    """An administrator's version of one brand of the official-contact directory (it replaces the shipped one)."""
+
+    __tablename__ = "trust_brands"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response = await call_next(request)
         path = request.url.path
         if not path.startswith("/docs") and not path.startswith("/redoc"):
-            frame = "*" if path == "/chat" else "'self'"
+            # Only the chat page may be framed, and only by the sites allowed to carry the widget.
+            frame = f"'self' {settings.widget_origins}".strip() if path == "/chat" else "'self'"
             response.headers.setdefault("Content-Security-Policy", f"{_CSP}; frame-ancestors {frame}")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_api.router)
     app.include_router(triage_api.router)
     app.include_router(trust_api.router)
+    app.include_router(trust_api.console_router)
     if settings.demo:
         app.include_router(demo_api.router)
     app.include_router(sockets.router)

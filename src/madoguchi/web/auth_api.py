@@ -1,4 +1,4 @@
-"""Operator log-in and log-out."""
+"""Operator log-in (with throttling and two-factor codes), log-out, and the audit log of their actions."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
 
+from madoguchi.agents import audit, totp
 from madoguchi.agents.auth import do_log_in, do_log_out
+from madoguchi.agents.roles import require_role
+from madoguchi.errors import NotAuthenticated, TwoFactorRequired
 from madoguchi.store.models import Agent
 from madoguchi.web.deps import SESSION_COOKIE, CurrentOperator, RuntimeDep, TxDep
-from madoguchi.web.schemas import AgentOut, LoginIn, SessionOut
+from madoguchi.web.ratelimit import RateLimits
+from madoguchi.web.schemas import AgentOut, AuditOut, LoginIn, SessionOut, TotpCodeIn, TotpSetupOut
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -27,10 +31,30 @@ def agent_out(agent: Agent) -> AgentOut:
 
 
 @router.post("/login")
-async def log_in(body: LoginIn, response: Response, tx: TxDep, runtime: RuntimeDep) -> SessionOut:
+async def log_in(body: LoginIn, request: Request, response: Response, runtime: RuntimeDep) -> SessionOut:
+    """Log in with e-mail and password, and the authenticator's 6-digit code once two-factor log-in is on."""
+    limits: RateLimits = request.app.state.rate_limits
+    address = request.client.host if request.client else None
+    email = body.email.strip().lower()
+    await limits.check_login(email, address)
     lifetime = timedelta(hours=runtime.settings.session_hours)
-    logged_in = await do_log_in(tx.session, body.email, body.password, lifetime)
-    await tx.commit()
+    refused: NotAuthenticated | None = None
+    async with runtime.transaction() as tx:
+        try:
+            logged_in = await do_log_in(tx.session, email, body.password, lifetime, otp=body.otp)
+        except NotAuthenticated as exc:
+            refused = exc
+        else:
+            audit.record(tx.session, logged_in.agent, "auth.login", address=address)
+            await tx.commit()
+    if refused is not None:
+        if not isinstance(refused, TwoFactorRequired):
+            await limits.failed_login(email, address)
+        # Audited in a transaction of its own, as the log-in's own made no change to keep.
+        async with runtime.transaction() as tx:
+            audit.record(tx.session, None, f"auth.{refused.code}", actor=email, address=address)
+            await tx.commit()
+        raise refused
     response.set_cookie(
         SESSION_COOKIE,
         logged_in.token,
@@ -46,6 +70,7 @@ async def log_in(body: LoginIn, response: Response, tx: TxDep, runtime: RuntimeD
 @router.post("/logout", status_code=204)
 async def log_out(request: Request, operator: CurrentOperator, tx: TxDep) -> Response:
     await do_log_out(tx.session, request.cookies.get(SESSION_COOKIE, ""))
+    audit.record(tx.session, operator.agent, "auth.logout", address=request.client.host if request.client else None)
     await tx.commit()
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -56,3 +81,37 @@ async def log_out(request: Request, operator: CurrentOperator, tx: TxDep) -> Res
 async def current_session(operator: CurrentOperator) -> SessionOut:
     """Who is logged in, with the CSRF token the console sends back on every change."""
     return SessionOut(agent=agent_out(operator.agent), csrf_token=operator.session.csrf_token)
+
+
+@router.post("/totp/setup")
+async def totp_setup(operator: CurrentOperator, tx: TxDep) -> TotpSetupOut:
+    """Start two-factor log-in: the key (and otpauth:// URI) to enter in an authenticator app."""
+    uri = totp.begin_setup(operator.agent)
+    secret = operator.agent.totp_secret or ""
+    await tx.commit()
+    return TotpSetupOut(secret=secret, uri=uri)
+
+
+@router.post("/totp/enable", status_code=204)
+async def totp_enable(body: TotpCodeIn, operator: CurrentOperator, tx: TxDep) -> Response:
+    """Turn two-factor log-in on with a first code from the app: from now on log-in asks for one."""
+    totp.enable(operator.agent, body.code)
+    await tx.commit()
+    return Response(status_code=204)
+
+
+@router.post("/totp/disable", status_code=204)
+async def totp_disable(body: TotpCodeIn, operator: CurrentOperator, tx: TxDep) -> Response:
+    totp.disable(operator.agent, body.code)
+    await tx.commit()
+    return Response(status_code=204)
+
+
+@router.get("/audit")
+async def audit_log(
+    operator: CurrentOperator, tx: TxDep, agent_id: int | None = None, limit: int = 200
+) -> list[AuditOut]:
+    """The latest operator actions, newest first (supervisors and admins)."""
+    require_role(operator.agent, "admin", "supervisor")
+    entries = await audit.recent(tx.session, limit=max(1, min(limit, 1000)), agent_id=agent_id)
+    return [AuditOut.model_validate(entry, from_attributes=True) for entry in entries]

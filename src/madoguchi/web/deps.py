@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
+from madoguchi.agents import audit
 from madoguchi.agents.auth import authenticate, check_csrf
 from madoguchi.runtime import Runtime
 from madoguchi.store.models import Agent, AgentSession
@@ -45,6 +46,16 @@ async def get_operator(request: Request, tx: TxDep) -> Operator:
     agent, agent_session = await authenticate(tx.session, request.cookies.get(SESSION_COOKIE))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf(agent_session, request.headers.get(CSRF_HEADER))
+        # Every change an operator makes is audited, in the transaction that makes it: if it rolls back, so
+        # does the entry.
+        route = request.scope.get("route")
+        audit.record(
+            tx.session,
+            agent,
+            f"{request.method} {getattr(route, 'path', request.url.path)}",
+            target=",".join(str(value) for value in request.path_params.values()) or None,
+            address=request.client.host if request.client else None,
+        )
     return Operator(agent=agent, session=agent_session)
 
 

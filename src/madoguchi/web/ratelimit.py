@@ -26,6 +26,9 @@ class RateLimits:
             storage = MemoryStorage()
         self._limiter = MovingWindowRateLimiter(storage)
         self._public = parse(settings.rate_limit_public)
+        self._login = parse(settings.login_attempts)
+        # Per address the allowance is four times larger: one office shares one address.
+        self._login_from = type(self._login)(self._login.amount * 4, self._login.multiples)
 
     async def public(self, connection: HTTPConnection, endpoint: str) -> None:
         """Count one request of an anonymous client; refuse it when the client is over its limit."""
@@ -35,3 +38,17 @@ class RateLimits:
                 f"Too many requests from this address: at most {self._public} here. Please wait a moment and try "
                 "again. / 短時間のご利用が多すぎます。少し時間をおいてからお試しください。"
             )
+
+    async def check_login(self, email: str, address: str | None) -> None:
+        """Refuse log-in to an account, or from an address, with too many recent failures."""
+        allowed = await self._limiter.test(self._login, "login", email)
+        allowed = allowed and await self._limiter.test(self._login_from, "login-from", address or "unknown")
+        if not allowed:
+            raise RateLimited(
+                f"Too many failed log-ins (at most {self._login}): wait a few minutes, or ask an administrator. "
+                "/ ログインの失敗が続いたため、しばらくお待ちください。"
+            )
+
+    async def failed_login(self, email: str, address: str | None) -> None:
+        await self._limiter.hit(self._login, "login", email)
+        await self._limiter.hit(self._login_from, "login-from", address or "unknown")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,7 @@ class _In(BaseModel):
 class LoginIn(_In):
     email: str = Field(max_length=320)
     password: str = Field(max_length=200)
+    otp: str | None = Field(default=None, max_length=12, description="The authenticator's 6-digit code, when asked.")
 
 
 class AgentOut(BaseModel):
@@ -158,3 +159,49 @@ class TrustCheckOut(BaseModel):
     advice: str | None
     official_contacts: list[str]
     error: str | None = None
+
+
+class TrustReportIn(_In):
+    text: str = Field(
+        min_length=1, max_length=20000, description="The suspicious SMS or mail text, URL, address or number."
+    )
+
+
+class TrustDecisionIn(_In):
+    decision: Literal["confirm", "dismiss"]
+    items: list[str] | None = Field(
+        default=None, max_length=50, description="What to list as fakes; by default every item not found official."
+    )
+    note: str = Field(default="", max_length=2000)
+
+
+class TrustReportOut(BaseModel):
+    id: str
+    created_at: datetime
+    kind: str
+    verdict: str
+    brand: str | None
+    state: str
+    analysis: list[dict[str, Any]]
+    content: str | None = None
+    note: str | None = None
+
+
+class TotpSetupOut(BaseModel):
+    secret: str
+    uri: str
+
+
+class TotpCodeIn(_In):
+    code: str = Field(min_length=6, max_length=12)
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    agent_id: int | None
+    actor: str
+    action: str
+    target: str | None
+    details: dict[str, Any]
+    address: str | None
