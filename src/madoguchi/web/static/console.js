@@ -15,9 +15,14 @@ async function api(path, options = {}) {
   const headers = { "Content-Type": "application/json" };
   if (csrf) headers["X-CSRF-Token"] = csrf;
   const answer = await fetch(path, { credentials: "same-origin", ...options, headers });
-  if (answer.status === 401) { showLogin(); throw new Error("not logged in"); }
-  const body = answer.status === 204 ? null : await answer.json();
-  if (!answer.ok) throw new Error(body && body.message ? body.message : `${answer.status}`);
+  const loggingIn = path === "/api/v1/auth/login";
+  if (answer.status === 401 && !loggingIn) { showLogin(); throw new Error("not logged in"); }
+  const body = answer.status === 204 ? null : await answer.json().catch(() => null);
+  if (!answer.ok) {
+    const error = new Error(body && body.message ? body.message : `${answer.status}`);
+    error.code = body && body.code;
+    throw error;
+  }
   return body;
 }
 
@@ -230,11 +235,19 @@ $("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("login-error").textContent = "";
   try {
+    const otp = $("login-otp").value.trim();
     const session = await api("/api/v1/auth/login", { method: "POST",
-      body: JSON.stringify({ email: $("login-email").value, password: $("login-password").value }) });
+      body: JSON.stringify({ email: $("login-email").value, password: $("login-password").value, otp: otp || null }) });
     csrf = session.csrf_token;
     start();
   } catch (error) {
+    if (error.code === "two_factor_required") {
+      // The password was right: ask for the authenticator's code and keep what was typed.
+      $("login-otp-field").hidden = false;
+      $("login-otp").focus();
+      $("login-error").textContent = t("otpNeeded");
+      return;
+    }
     $("login-error").textContent = `${t("loginFailed")}: ${error.message}`;
   }
 });
