@@ -1,0 +1,98 @@
+"""Help-centre search: Japanese and English queries find the page that answers them, with URL and snippet;
+the index follows edits to the articles table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import select
+
+from madoguchi.demo.seed import load_demo_data
+from madoguchi.knowledge import helpcentre
+from madoguchi.knowledge.helpcentre import HelpCentre, help_centre
+from madoguchi.knowledge.tokens import search_terms
+from madoguchi.store.db import create_engine, session_factory
+from madoguchi.store.models import Article
+
+if TYPE_CHECKING:
+    from madoguchi.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def centre() -> HelpCentre:
+    articles = [
+        Article(slug=front.slug, language=front.language, title=front.title, body=body, intents=list(front.intents))
+        for front, body in load_demo_data().articles
+    ]
+    return HelpCentre(articles)
+
+
+@pytest.mark.parametrize(
+    ("query", "language", "slug"),
+    [
+        ("返品したいです", "ja", "returns-exchanges"),
+        ("領収書が欲しい", "ja", "receipts-invoices"),
+        ("パスワードを忘れてしまいました", "ja", "password-reset"),
+        ("ﾊﾟｽﾜｰﾄﾞ忘れた", "ja", "password-reset"),
+        ("配達完了になっているのに荷物がない", "ja", "delivered-not-received"),
+        ("my parcel is late", "en", "missing-or-late-parcels"),
+        ("how do I return an item", "en", "returns-and-refunds"),
+        ("I don't recognise a charge on my card", "en", "unrecognised-card-charges"),
+    ],
+)
+def test_the_answering_page_comes_first(centre: HelpCentre, query: str, language: str, slug: str) -> None:
+    hits = centre.search(query, language)
+    assert hits, query
+    assert hits[0].slug == slug
+    assert hits[0].url == f"/help/{slug}"
+    assert hits[0].snippet
+    assert len(hits[0].snippet) <= helpcentre.SNIPPET_CHARS
+
+
+def test_inflections_meet_on_the_dictionary_form() -> None:
+    assert "届く" in search_terms("届かない")
+    assert "届く" in search_terms("届きません")
+    assert "parcel" in search_terms("Parcels")
+
+
+def test_a_language_without_pages_falls_back_to_japanese(centre: HelpCentre) -> None:
+    hits = centre.search("返品", "ko")
+    assert hits
+    assert hits[0].language == "ja"
+
+
+def test_nothing_matches_nothing(centre: HelpCentre) -> None:
+    assert centre.search("", "ja") == []
+    assert centre.search("zzzz qqqq", "en") == []
+
+
+def test_an_intent_finds_its_page_in_the_customers_language(centre: HelpCentre) -> None:
+    english = centre.for_intent("track_order", "en")
+    assert english is not None
+    assert english.language == "en"
+    japanese = centre.for_intent("get_invoice", "en")
+    assert japanese is not None
+    assert japanese.slug == "receipts-invoices"
+
+
+async def test_the_index_follows_article_edits(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            helpcentre.invalidate()
+            before = await help_centre(session)
+            assert not before.search("ふるさと納税", "ja")
+            article = await session.scalar(select(Article).where(Article.slug == "newsletter"))
+            assert article is not None
+            original = article.body
+            article.body = original + "\n\nふるさと納税の返礼品のお知らせもお届けします。"
+            await session.commit()
+            helpcentre.invalidate()
+            after = await help_centre(session)
+            assert after.search("ふるさと納税", "ja")[0].slug == "newsletter"
+            article.body = original
+            await session.commit()
+    finally:
+        helpcentre.invalidate()
+        await engine.dispose()
