@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from urllib.parse import quote
+
+from fastapi import APIRouter, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from madoguchi.bus import MessageView
@@ -109,6 +111,32 @@ async def reply(
         await tickets.do_queue_agent_reply(tx, runtime.settings, operator.agent, conversation, message)
     await tx.commit()
     return message
+
+
+@router.get(
+    "/conversations/{conversation_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file as it was received."}},
+)
+async def download_attachment(
+    conversation_id: str, attachment_id: str, operator: CurrentOperator, tx: TxDep
+) -> Response:
+    """A file a customer sent by e-mail (ids in the conversation's `email.received` events)."""
+    conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id)
+    attachment = await tickets.attachment_of(tx.session, conversation, attachment_id)
+    # Always a download, never rendered in the console's origin: a customer's file may be HTML or a script.
+    media_type = attachment.detected_type or "application/octet-stream"
+    if media_type.startswith("text/") or "html" in media_type or "xml" in media_type:
+        media_type = "application/octet-stream"
+    return Response(
+        attachment.content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
+            "Content-Security-Policy": "sandbox",
+            "X-Content-SHA256": attachment.sha256,
+        },
+    )
 
 
 @router.post("/conversations/{conversation_id}/notes", status_code=201)

@@ -25,6 +25,7 @@ from tests.channels.email.mailbox import (
     send_mail,
     text_mail,
 )
+from tests.helpers import AGENT_TANAKA, SHOP_AGENT_YAMADA, Console
 
 if TYPE_CHECKING:
     from madoguchi.settings import Settings
@@ -315,3 +316,25 @@ async def test_a_mail_the_intent_model_reads_as_a_scam_report_goes_to_trust_and_
         "message/rfc822",
         hashlib.sha256(raw).hexdigest(),
     )
+
+
+async def test_an_operator_downloads_a_received_photo_and_a_shop_cannot(desk: Desk) -> None:
+    raw = mail_with_attachment(
+        "写真です", "添付をご確認ください。", charset="utf-8", codec="utf-8", filename="破損.jpg",
+        content_type="image/jpeg", content=PHOTO,
+    )  # fmt: skip
+    answer = await send_mail(desk.smtp_port, raw)
+    _, conversation = await _ticket_of(desk, _number(answer.text))
+    (listed,) = (await desk.events(conversation.id, "email.received"))[0].data["attachments"]
+    path = f"/api/v1/console/conversations/{conversation.id}/attachments/{listed['id']}"
+    async with Console(desk.base_url, *AGENT_TANAKA) as console:
+        download = await console.get(path)
+        assert download.status_code == 200
+        assert download.content == PHOTO
+        assert download.headers["content-type"] == "image/jpeg"
+        assert download.headers["content-disposition"].startswith("attachment;")
+        assert "%E7%A0%B4%E6%90%8D.jpg" in download.headers["content-disposition"]
+        missing = await console.get(f"/api/v1/console/conversations/{conversation.id}/attachments/nothing")
+        assert missing.status_code == 404
+    async with Console(desk.base_url, *SHOP_AGENT_YAMADA) as shop:
+        assert (await shop.get(path)).status_code == 404

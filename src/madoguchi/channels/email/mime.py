@@ -312,7 +312,8 @@ class _Walker:
             return
         kind = filetype.guess(content) if content else None
         detected = kind.mime if kind is not None else ("message/rfc822" if is_mail else None)
-        declared = part.get_content_type()
+        # Only ever compared and shown; escaped raw bytes in it must not reach the database.
+        declared = part.get_content_type().encode("utf-8", errors="replace").decode()
         if detected and declared != detected and not is_mail and declared != "application/octet-stream":
             self.warnings.append(f"the attachment {filename!r} is declared {declared} but its content is {detected}")
         self.attachments.append(
@@ -339,7 +340,8 @@ def _filename(part: Message, warnings: list[str]) -> str | None:
         name = None
     if not name:
         return None
-    decoded = decode_header_value(name, warnings, "attachment name") if "=?" in name else name
+    # Raw 8-bit names (common from Japanese clients) arrive as escaped bytes: decoded like header text.
+    decoded = decode_header_value(name, warnings, "attachment name")
     # A name is only shown and offered for download: no directories, no control characters.
     cleaned = _UNSAFE_FILENAME.sub("_", decoded).strip(" .")
     return cleaned[:255] or None

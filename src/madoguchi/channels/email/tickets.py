@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from madoguchi.channels.email import compose
 from madoguchi.channels.email.autoreply import why_not_auto_reply
@@ -25,7 +26,7 @@ from madoguchi.channels.email.mime import Attachment
 from madoguchi.channels.email.outbox import Draft, automatic_replies_since, queue_mail, record
 from madoguchi.conversations import actions
 from madoguchi.domain.text import clean_message_text
-from madoguchi.errors import InvalidInput
+from madoguchi.errors import InvalidInput, NotFound
 from madoguchi.logs import get_logger
 from madoguchi.nlu.pii import redact
 from madoguchi.store.models import (
@@ -216,6 +217,20 @@ async def do_queue_agent_reply(
         message_row_id=message.id,
     )
     return queue_mail(tx, ticket, draft, relay_configured=bool(settings.smtp_relay), actor=f"agent:{agent.id}")
+
+
+async def attachment_of(session: AsyncSession, conversation: Conversation, attachment_id: str) -> EmailAttachment:
+    """A file received on this conversation's ticket, with its content; anything else is not found."""
+    attachment = await session.scalar(
+        select(EmailAttachment)
+        .join(InboundEmail, InboundEmail.id == EmailAttachment.inbound_email_id)
+        .join(Ticket, Ticket.number == InboundEmail.ticket_number)
+        .where(EmailAttachment.id == attachment_id, Ticket.conversation_id == conversation.id)
+        .options(undefer(EmailAttachment.content))
+    )
+    if attachment is None:
+        raise NotFound(f"There is no attachment {attachment_id} on this conversation.")
+    return attachment
 
 
 async def _already_received(session: AsyncSession, mail: ParsedMail) -> Ticket | None:
