@@ -1,4 +1,4 @@
-"""Rate limits on the public endpoints, per client address, shared by every process through Redis."""
+"""Rate limits on public endpoints, anonymous chat and log-in attempts, shared by every process through Redis."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from madoguchi.errors import RateLimited
 
 if TYPE_CHECKING:
-    from starlette.requests import HTTPConnection
-
     from madoguchi.settings import Settings
 
 
@@ -26,13 +24,13 @@ class RateLimits:
             storage = MemoryStorage()
         self._limiter = MovingWindowRateLimiter(storage)
         self._public = parse(settings.rate_limit_public)
+        self._anonymous_messages = parse(settings.rate_limit_anonymous_messages)
         self._login = parse(settings.login_attempts)
         # Per address the allowance is four times larger: one office shares one address.
         self._login_from = type(self._login)(self._login.amount * 4, self._login.multiples)
 
-    async def public(self, connection: HTTPConnection, endpoint: str) -> None:
-        """Count one request of an anonymous client; refuse it when the client is over its limit."""
-        client = connection.client.host if connection.client else "unknown"
+    async def public(self, client: str, endpoint: str) -> None:
+        """Count one request of an anonymous client (by address); refuse it when the client is over its limit."""
         if not await self._limiter.hit(self._public, endpoint, client):
             raise RateLimited(
                 f"Too many requests from this address: at most {self._public} here. Please wait a moment and try "
@@ -52,3 +50,12 @@ class RateLimits:
     async def failed_login(self, email: str, address: str | None) -> None:
         await self._limiter.hit(self._login, "login", email)
         await self._limiter.hit(self._login_from, "login-from", address or "unknown")
+
+    async def anonymous_message(self, customer_id: str) -> None:
+        """Count one chat message of a customer who is not signed in; refuse it past the limit (the client's
+        outbox sends it again later, so nothing is lost)."""
+        if not await self._limiter.hit(self._anonymous_messages, "chat.anonymous", customer_id):
+            raise RateLimited(
+                f"Too many messages in a short time (at most {self._anonymous_messages} without signing in): "
+                "please wait a moment. / 短時間にメッセージが多すぎます。少しお待ちください。"
+            )

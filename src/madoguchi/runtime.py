@@ -17,6 +17,7 @@ from madoguchi.channels.hub import Hub
 from madoguchi.conversations.queries import queue_position
 from madoguchi.logs import get_logger
 from madoguchi.nlu.pipeline import NluPipeline, load_pipeline
+from madoguchi.ratelimits import RateLimits
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import check_schema
@@ -47,6 +48,11 @@ class Runtime:
     # Official-contact checks: the directory, and the lookalikes trust & safety confirmed.
     trust: TrustChecker = field(default_factory=TrustChecker)
     _trust_refresher: asyncio.Task[None] | None = None
+    # Limits on anonymous and public use, counted in Redis when there is one so that processes share them.
+    limits: RateLimits = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limits = RateLimits(self.settings)
 
     async def refresh_trust(self) -> None:
         """Re-read directory edits and confirmed lookalikes; the checks switch to them in one assignment."""

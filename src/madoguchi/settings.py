@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     rate_limit_public: str = "60/minute"
     """Requests one client address may make to each public endpoint (trust checks), e.g. `60/minute`."""
 
+    rate_limit_anonymous_messages: str = "20/minute"
+    """Chat messages a customer who is not signed in may send; more are refused until the window passes."""
+
     login_attempts: str = "5/15minutes"
     """Failed log-ins allowed per operator account before log-in is refused for a while."""
 
@@ -94,7 +97,7 @@ class Settings(BaseSettings):
     email_retry_seconds: float = Field(default=60.0, gt=0)
     """First retry of a mail the relay deferred; the wait doubles each time, up to an hour."""
 
-    @field_validator("rate_limit_public", "login_attempts")
+    @field_validator("rate_limit_public", "rate_limit_anonymous_messages", "login_attempts")
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse

@@ -51,11 +51,13 @@ async def serve_customer_chat(websocket: WebSocket, runtime: Runtime) -> None:
         return
     peer = Peer(send_text=websocket.send_text, conversation_id=conversation_id)
     runtime.hub.add(peer)
+    # Customers who are not signed in are limited in how fast they may write (rate limit per customer id).
+    anonymous_id = hello["customer"]["id"] if hello["customer"]["anonymous"] else None
     try:
         await websocket.send_text(dumps(hello))
         while True:
             raw = await websocket.receive_text()
-            reply = await _handle_frame(runtime, conversation_id, raw)
+            reply = await _handle_frame(runtime, conversation_id, raw, anonymous_id)
             if reply is not None:
                 await websocket.send_text(reply)
     except WebSocketDisconnect:
@@ -109,7 +111,7 @@ async def _open(
     return hello, conversation.id
 
 
-async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str) -> str | None:
+async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str, anonymous_id: str | None) -> str | None:
     try:
         frame = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -126,6 +128,8 @@ async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str) -> str
         return _error(InvalidInput("Every message needs a client_id: a string of 1 to 64 characters (a UUID)."))
     try:
         text = clean_message_text(frame.get("text"), runtime.settings.max_message_chars)
+        if anonymous_id is not None:
+            await runtime.limits.anonymous_message(anonymous_id)
         async with runtime.transaction() as tx:
             conversation = await tx.session.scalar(
                 select(Conversation).where(Conversation.id == conversation_id).with_for_update()

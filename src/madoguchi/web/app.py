@@ -17,7 +17,6 @@ from madoguchi.logs import get_logger
 from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.settings import Settings, get_settings
 from madoguchi.web import auth_api, console_api, demo_api, sockets, triage_api, trust_api
-from madoguchi.web.ratelimit import RateLimits
 from madoguchi.web.schemas import HealthOut
 
 STATIC = Path(__file__).with_name("static")
@@ -52,8 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="One service window for every customer of an online marketplace.",
         lifespan=lifespan,
     )
-
-    app.state.rate_limits = RateLimits(settings)
 
     @app.exception_handler(MadoguchiError)
     async def _coded_error(request: Request, exc: MadoguchiError) -> JSONResponse:

@@ -12,7 +12,6 @@ from madoguchi.agents.roles import require_role
 from madoguchi.errors import NotAuthenticated, TwoFactorRequired
 from madoguchi.store.models import Agent
 from madoguchi.web.deps import SESSION_COOKIE, CurrentOperator, RuntimeDep, TxDep
-from madoguchi.web.ratelimit import RateLimits
 from madoguchi.web.schemas import AgentOut, AuditOut, LoginIn, SessionOut, TotpCodeIn, TotpSetupOut
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -33,7 +32,7 @@ def agent_out(agent: Agent) -> AgentOut:
 @router.post("/login")
 async def log_in(body: LoginIn, request: Request, response: Response, runtime: RuntimeDep) -> SessionOut:
     """Log in with e-mail and password, and the authenticator's 6-digit code once two-factor log-in is on."""
-    limits: RateLimits = request.app.state.rate_limits
+    limits = runtime.limits
     address = request.client.host if request.client else None
     email = body.email.strip().lower()
     await limits.check_login(email, address)

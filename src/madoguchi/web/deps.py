@@ -14,7 +14,6 @@ from madoguchi.agents.auth import authenticate, check_csrf
 from madoguchi.runtime import Runtime
 from madoguchi.store.models import Agent, AgentSession
 from madoguchi.store.tx import Tx
-from madoguchi.web.ratelimit import RateLimits
 
 SESSION_COOKIE = "madoguchi_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -66,7 +65,7 @@ def public_rate_limit(endpoint: str) -> Callable[[Request], Awaitable[None]]:
     """A dependency counting each call of a public endpoint against the caller's address."""
 
     async def limit(request: Request) -> None:
-        limits: RateLimits = request.app.state.rate_limits
-        await limits.public(request, endpoint)
+        runtime: Runtime = request.app.state.runtime
+        await runtime.limits.public(request.client.host if request.client else "unknown", endpoint)
 
     return limit
