@@ -361,3 +361,40 @@ class BrandEntry(Base):
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReturnRequest(Base):
+    """A return or exchange started for an order of the demo store; `code` is shown at the convenience store."""
+
+    __tablename__ = "returns"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20), default="requested")
+    refund_yen: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OrderAddressChange(Base):
+    """A new delivery address for an order not yet shipped; the latest one is where the order goes."""
+
+    __tablename__ = "order_address_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_number: Mapped[str] = mapped_column(ForeignKey("orders.number"), index=True)
+    address: Mapped[str] = mapped_column(String(400))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BotState(Base):
+    """What the bot remembers of one conversation between turns: topic, slots, pending confirmation."""
+
+    __tablename__ = "bot_states"
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
