@@ -149,20 +149,19 @@ def phishing_mails(checker: TrustChecker, shared: Path) -> dict[str, Any]:
     }
 
 
-def speed(checker: TrustChecker, shared: Path, seconds: float = 3.0) -> dict[str, Any]:
+def speed(checker: TrustChecker, shared: Path, limit: int = 30_000) -> dict[str, Any]:
+    """URLs checked per second by one process: wall-clock, and per second of the process's own CPU time (the
+    figure that does not depend on what else the machine is running)."""
     path = shared / "eval" / "jpcert_phishurl" / "phishurl_ecommerce_2019_2024.csv"
     with path.open(encoding="utf-8", newline="") as handle:
-        urls = [row["url"] for row in csv.DictReader(handle) if row.get("url")]
-    # The host cache would make repeats free; each pass here uses fresh inputs as far as the file allows.
+        urls = [row["url"] for row in csv.DictReader(handle) if row.get("url")][:limit]
+    # Every URL once, from cold caches: a stream of new addresses, as a public check page sees.
     parse_host.cache_clear()
-    checked = 0
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds and checked < len(urls):
-        for url in urls[checked : checked + 1000]:
-            checker.check(url)
-        checked = min(checked + 1000, len(urls))
-    elapsed = time.perf_counter() - started
-    return {"urls_checked": checked, "urls_per_second": checked / elapsed}
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for url in urls:
+        checker.check(url)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return {"urls_checked": len(urls), "urls_per_second": len(urls) / elapsed, "urls_per_cpu_second": len(urls) / cpu}
 
 
 def main() -> None:
@@ -200,7 +199,11 @@ def main() -> None:
         f"official {mails['official_verdicts']}, brand named {mails['brand_named_share']:.4f}"
     )
     print(f"  brands: {mails['brands_named']}")
-    print(f"speed: {report['speed']['urls_per_second']:.0f} URLs/s, {mails['mails_per_second']:.0f} mails/s")
+    speed_figures = report["speed"]
+    print(
+        f"speed: {speed_figures['urls_per_second']:.0f} URLs/s ({speed_figures['urls_per_cpu_second']:.0f} per CPU "
+        f"second), {mails['mails_per_second']:.0f} mails/s"
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from madoguchi.store.models import Conversation
 from madoguchi.store.tx import Tx
 from madoguchi.trust.brands import load_directory
 from madoguchi.trust.checker import TrustChecker
-from madoguchi.trust.reports import load_lookalikes
+from madoguchi.trust.reports import load_lookalikes, trust_version
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -48,6 +48,7 @@ class Runtime:
     # Official-contact checks: the directory, and the lookalikes trust & safety confirmed.
     trust: TrustChecker = field(default_factory=TrustChecker)
     _trust_refresher: asyncio.Task[None] | None = None
+    _trust_version: tuple[object, ...] | None = None
     # Limits on anonymous and public use, counted in Redis when there is one so that processes share them.
     limits: RateLimits = field(init=False)
 
@@ -55,11 +56,16 @@ class Runtime:
         self.limits = RateLimits(self.settings)
 
     async def refresh_trust(self) -> None:
-        """Re-read directory edits and confirmed lookalikes; the checks switch to them in one assignment."""
+        """Re-read directory edits and confirmed lookalikes when they changed; the checks switch to them in one
+        assignment (and keep their warm caches when nothing changed)."""
         async with self.sessions() as session:
+            version = await trust_version(session)
+            if version == self._trust_version:
+                return
             directory = await load_directory(session)
             lookalikes = await load_lookalikes(session)
         self.trust = TrustChecker(directory, lookalikes)
+        self._trust_version = version
 
     async def _refresh_trust_forever(self) -> None:
         # Other processes' edits arrive within this period; this process's own take effect at once.

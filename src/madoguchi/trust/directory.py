@@ -131,6 +131,8 @@ class Directory:
     """The brands and their official contacts, indexed for lookups during checks."""
 
     def __init__(self, brands: list[Brand]) -> None:
+        # The lookalike matcher's index of keywords, built on first use (trust.hosts).
+        self.keyword_index: object | None = None
         self.brands = {brand.id: brand for brand in brands}
         if len(self.brands) != len(brands):
             raise ValueError("two brands share an id in the official-contact directory")

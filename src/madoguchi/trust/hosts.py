@@ -273,6 +273,9 @@ class HostError(ValueError):
 
 
 _HOST_CHARS = re.compile(r"^[a-z0-9._-]+$")
+_IP_CHARS = re.compile(r"^[0-9a-f.:]+$")
+_NUMERIC_HOST = re.compile(r"0x[0-9a-f]+|\d+")
+_NOT_LETTERS = re.compile(r"[^a-z]+")
 
 
 @lru_cache(maxsize=65536)
@@ -282,14 +285,15 @@ def parse_host(raw: str) -> Host:
         raise HostError("empty or too long")
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        pass
-    else:
-        return Host(str(address), str(address), str(address), "", "", True)
+    if _IP_CHARS.match(text):
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            pass
+        else:
+            return Host(str(address), str(address), str(address), "", "", True)
     # Browsers read a host of digits alone (http://3232235777/) or in hex as an IPv4 address.
-    if re.fullmatch(r"0x[0-9a-f]+|\d+", text):
+    if _NUMERIC_HOST.fullmatch(text):
         return Host(text, text, text, "", "", True)
     try:
         ascii_host = text if text.isascii() else text.encode("idna").decode("ascii")
@@ -326,7 +330,7 @@ def _tokens(label: str) -> dict[str, bool]:
     """A label, the label without hyphens, and its runs of letters; True for the runs, the only tokens in which
     a misspelt brand is looked for inside longer words (joined runs would make `amazing-deals` an `amazin`)."""
     tokens = dict.fromkeys((label, label.replace("-", "")), False)
-    tokens.update(dict.fromkeys((part for part in re.split(r"[^a-z]+", label) if part), True))
+    tokens.update(dict.fromkeys((part for part in _NOT_LETTERS.split(label) if part), True))
     return {token: runs for token, runs in tokens.items() if len(token) >= 3}
 
 
@@ -347,6 +351,9 @@ def _same_letters(token: str, keyword: str) -> bool:
     """Scrambled or with one letter more or less (`anazom`, `amzanao`): the same bag of letters."""
     if len(keyword) < 6 or token[0] != keyword[0] or abs(len(token) - len(keyword)) > 1:
         return False
+    if len(token) == len(keyword):
+        # One letter more and one less would be two differences: equal lengths must be an anagram.
+        return sorted(token) == sorted(keyword)
     difference = Counter(token)
     difference.subtract(Counter(keyword))
     return sum(abs(count) for count in difference.values()) <= 1
@@ -450,13 +457,11 @@ class _KeywordIndex:
     seen: dict[tuple[str, bool], tuple[str, Brand, str] | None]
 
 
-_INDEXES: dict[int, tuple[Directory, _KeywordIndex]] = {}
-
-
 def _keyword_index(directory: Directory) -> _KeywordIndex:
-    cached = _INDEXES.get(id(directory))
-    if cached is not None and cached[0] is directory:
-        return cached[1]
+    # Kept on the directory itself, so a replaced directory takes its index (and token cache) with it.
+    cached = directory.keyword_index
+    if isinstance(cached, _KeywordIndex):
+        return cached
     brand_of: dict[str, Brand] = {}
     for keyword, brand in directory.keywords:
         brand_of.setdefault(keyword, brand)
@@ -476,7 +481,7 @@ def _keyword_index(directory: Directory) -> _KeywordIndex:
         weak=sorted(directory.weak_keywords, key=lambda item: -len(item[0])),
         seen={},
     )
-    _INDEXES[id(directory)] = (directory, index)
+    directory.keyword_index = index
     return index
 
 

@@ -7,14 +7,14 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from madoguchi.agents import audit
 from madoguchi.errors import Conflict, InvalidInput, NotFound
 from madoguchi.nlu.entities import extract_entities
 from madoguchi.nlu.normalize import normalize
 from madoguchi.nlu.pii import redact
-from madoguchi.store.models import Lookalike, TrustReport
+from madoguchi.store.models import BrandEntry, Lookalike, TrustReport
 from madoguchi.store.types import utcnow
 from madoguchi.trust.checker import kind_of
 from madoguchi.trust.directory import e164
@@ -257,3 +257,10 @@ async def load_lookalikes(session: AsyncSession) -> Lookalikes:
     for row in await session.scalars(select(Lookalike)):
         lookalikes.add(row.kind, row.value, row.brand)
     return lookalikes
+
+
+async def trust_version(session: AsyncSession) -> tuple[object, ...]:
+    """Changes whenever a lookalike is listed or a brand edited (lookalikes are only ever added)."""
+    listed = (await session.execute(select(func.count(Lookalike.id), func.max(Lookalike.id)))).one()
+    edited = (await session.execute(select(func.count(BrandEntry.id), func.max(BrandEntry.updated_at)))).one()
+    return (*listed, *edited)

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 MAX_URL_CHARS = 8192
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_NOT_LETTERS = re.compile(r"[^a-z]+")
+
 # Addresses as people paste them: defanged by security mailing lists, in Japanese quotes, full-width.
 _DEFANG = (("hxxps", "https"), ("hxxp", "http"), ("[.]", "."), ("(.)", "."), ("[dot]", "."), ("[:]", ":"))
 _WRAPPING = "<>\"'「」『』（）()【】[]、。 \t"
@@ -44,7 +48,7 @@ def check_url(
     text = tidy(raw)
     if len(text) > MAX_URL_CHARS:
         return _unreadable(raw, kind, "too long")
-    candidate = text if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE) else f"http://{text}"
+    candidate = text if _SCHEME.match(text) else f"http://{text}"
     try:
         parts = urlsplit(candidate)
         host_text = parts.hostname or ""
@@ -94,7 +98,7 @@ def check_url(
         findings.append(Finding("punycode", {"ascii": host.ascii, "unicode": host.unicode}))
     if host.is_ip:
         findings.append(Finding("ip_host", {"host": host.ascii}))
-    words = [word for word in re.split(r"[^a-z0-9]+", unquote(f"{parts.path} {parts.query}").lower()) if word]
+    words = [word for word in _NOT_WORD.split(unquote(f"{parts.path} {parts.query}").lower()) if word]
     if brand is None:
         in_path = brand_in_words(words, directory)
         if in_path is not None:
@@ -107,7 +111,7 @@ def check_url(
         findings.append(Finding("shortener", {"domain": host.registrable}))
     if not host.is_ip and host.tld in RISKY_TLDS:
         findings.append(Finding("risky_tld", {"tld": host.tld}))
-    host_words = re.split(r"[^a-z]+", host.ascii)
+    host_words = _NOT_LETTERS.split(host.ascii)
     bait = [word for word in CREDENTIAL_WORDS if word in host_words or word in words]
     if bait and (brand is not None or findings):
         findings.append(Finding("credential_words", {"words": "、".join(bait[:3])}))
