@@ -15,6 +15,7 @@ from madoguchi.store.models import (
     Message,
     OutboundEmail,
     Ticket,
+    TrustReport,
 )
 from tests.channels.email.mailbox import (
     CUSTOMER,
@@ -290,7 +291,10 @@ async def test_a_forwarded_suspicious_mail_goes_to_trust_and_safety_with_the_ori
     assert conversation.desk == "trust_safety"
     report = (await desk.events(conversation.id, "email.suspicious_report"))[0].data
     assert report["reason"] == "forwarded_mail_attached"
-    assert report["analysis"]["verdict"] in ("suspicious", "unknown")
+    case = await desk.get(TrustReport, report["report_id"])
+    assert (case.kind, case.state, case.conversation_id) == ("mail", "open", conversation.id)
+    assert report["verdict"] == case.verdict
+    assert b"phish-1@madoguchi-login.example" in case.raw_mail
     inbound = await desk.one(select(InboundEmail).where(InboundEmail.ticket_number == ticket.number))
     attachment = await desk.one(select(EmailAttachment).where(EmailAttachment.inbound_email_id == inbound.id))
     assert (attachment.filename, attachment.detected_type) == ("suspicious.eml", "message/rfc822")

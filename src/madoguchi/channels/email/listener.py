@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from typing import TYPE_CHECKING, Any, AnyStr
 
@@ -127,6 +128,8 @@ class SmtpListener:
         self._connections: set[_SupportSMTP] = set()
 
     async def start(self) -> None:
+        # aiosmtpd logs every command of every connection; the channel logs each mail once (email.received).
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         settings = self.runtime.settings
         limit = settings.email_max_bytes
         too_big = (

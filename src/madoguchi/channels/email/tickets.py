@@ -40,6 +40,7 @@ from madoguchi.store.models import (
     Ticket,
 )
 from madoguchi.store.types import utcnow
+from madoguchi.trust.reports import do_report_mail
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -148,7 +149,7 @@ async def do_receive_mail(
     await session.flush()
     if suspicious is not None:
         evidence = next(attachment.content for attachment in attachments if attachment.is_mail)
-        _report_suspicious(tx, conversation, ticket, suspicious, evidence, trust)
+        await _report_suspicious(tx, conversation, ticket, suspicious, evidence, trust)
 
     message, _ = await actions.do_receive_customer_message(tx, conversation, text=text, client_id=f"mail:{inbound.id}")
     inbound.message_row_id = message.id
@@ -317,26 +318,22 @@ async def _open_ticket(
     return conversation, ticket
 
 
-def _report_suspicious(
+async def _report_suspicious(
     tx: Tx, conversation: Conversation, ticket: Ticket, reason: str, evidence: bytes, trust: TrustChecker | None
 ) -> None:
-    """Hand the reported mail to trust & safety with the platform's own first analysis of it."""
-    analysis: dict[str, object] | None = None
+    """Open a trust & safety case for the reported mail, with the platform's analysis of it."""
+    case: dict[str, object] = {}
     if trust is not None:
         try:
-            analysis = trust.check_mail(evidence, name="reported mail").contract()
-        except Exception:
-            # The analysis helps the desk; a mail it cannot analyse is still reported and kept.
-            log.exception("email.suspicious_analysis_failed", ticket=ticket.number)
-    record(
-        tx,
-        conversation.id,
-        "email.suspicious_report",
-        "email",
-        ticket=ticket.number,
-        reason=reason,
-        **({"analysis": analysis} if analysis is not None else {}),
-    )
+            report = await do_report_mail(
+                tx.session, trust, evidence, customer_id=conversation.customer_id, conversation_id=conversation.id
+            )
+        except InvalidInput as exc:
+            # A mail the case cannot take (too large) is still on the ticket, as an attachment.
+            case = {"case_refused": exc.message}
+        else:
+            case = {"report_id": report.id, "verdict": report.verdict, "brand": report.brand}
+    record(tx, conversation.id, "email.suspicious_report", "email", ticket=ticket.number, reason=reason, **case)
 
 
 async def _customer_for(session: AsyncSession, address: str | None, name: str | None) -> tuple[Customer, str | None]:
