@@ -61,6 +61,13 @@ def test_secrets_are_masked_with_a_marker(text: str, masked: str, removed: tuple
     assert redaction.removed == removed
 
 
+@pytest.mark.parametrize(
+    "text", ["https://example.top/?u=window.__pwned=1", "spinning top 3 pieces", "shipping 1234", "opinion: great"]
+)
+def test_words_that_only_contain_pin_or_pw_are_not_taken_for_passwords(text: str) -> None:
+    assert redact(text).text == text
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_masking_never_crashes_and_keeps_text_without_secrets(text: str) -> None:

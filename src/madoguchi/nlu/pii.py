@@ -20,7 +20,9 @@ MARKERS = {
 }
 
 _PASSWORD = re.compile(
-    r"(?P<lead>(?:パスワード|パス|暗証番号|password|passcode|pin|pw)\s*(?:は|が|:|=|：|is)?\s*[「\"']?)"
+    # Latin words only as words: "pw" in "__pwned" or "pin" in "spinning" are not passwords.
+    r"(?P<lead>(?:パスワード|パス|暗証番号|(?<![A-Za-z])(?:password|passcode|pin|pw)(?![A-Za-z]))"
+    r"\s*(?:は|が|:|=|：|is)?\s*[「\"']?)"
     r"(?P<secret>[^\s「」\"'、。,]{3,64})",
     re.IGNORECASE,
 )

@@ -5,9 +5,21 @@ const VERDICTS = {
   en: { official: "This is an official contact", suspicious: "This is very likely a fake", unknown: "We cannot confirm it is official" },
 };
 const LABELS = {
-  ja: { brand: "関係するブランド", reasons: "理由", contacts: "本物の連絡先", checking: "確認しています…", failed: "確認できませんでした" },
-  en: { brand: "Brand concerned", reasons: "Why", contacts: "The genuine contacts", checking: "Checking…", failed: "The check failed" },
+  ja: { brand: "関係するブランド", reasons: "理由", contacts: "本物の連絡先", checking: "確認しています…", failed: "確認できませんでした",
+    report: "不正・なりすましとして通報する", reported: "通報を受け付けました。担当部署が確認します。ありがとうございました。" },
+  en: { brand: "Brand concerned", reasons: "Why", contacts: "The genuine contacts", checking: "Checking…", failed: "The check failed",
+    report: "Report it as a fake", reported: "Thank you: your report has reached our trust & safety team." },
 };
+
+async function report(text, lang, button) {
+  button.disabled = true;
+  const answer = await fetch("/api/v1/trust/reports", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text }),
+  }).catch(() => null);
+  const body = answer ? await answer.json().catch(() => ({})) : {};
+  button.replaceWith(el("p", { class: answer && answer.ok ? "advice" : "error" },
+    answer && answer.ok ? LABELS[lang].reported : `${LABELS[lang].failed}: ${body.message || ""}`));
+}
 
 const form = document.getElementById("trust-form");
 const input = document.getElementById("trust-input");
@@ -49,6 +61,11 @@ form.addEventListener("submit", async (event) => {
     parts.push(el("h3", {}, labels.reasons), el("ul", {}, ...body.reasons.map((reason) => el("li", {}, reason))));
   }
   if (body.advice) parts.push(el("p", { class: "advice" }, body.advice));
+  if (body.verdict !== "official") {
+    const button = el("button", { type: "button", class: "report" }, labels.report);
+    button.addEventListener("click", () => report(body.input, lang, button));
+    parts.push(button);
+  }
   if (body.official_contacts.length) {
     parts.push(el("h3", {}, labels.contacts),
       el("ul", {}, ...body.official_contacts.map((contact) => el("li", {}, contact))));
