@@ -39,11 +39,18 @@ def check(language: Literal["ja", "en"]) -> None:
         try:
             item = line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problem = {
-                "code": "invalid_input",
-                "message": f"line {number} is not valid UTF-8 (byte {exc.start}): save the input as UTF-8.",
+            # One bad line gets an answer of its own, in the same shape; the lines after it are still checked.
+            message = f"line {number} is not valid UTF-8 (byte {exc.start}): save the input as UTF-8."
+            answer = {
+                "input": line.decode("utf-8", errors="replace"),
+                "kind": "text",
+                "verdict": "unknown",
+                "brand": None,
+                "brand_name": None,
+                "reasons": [message],
+                "error": {"code": "invalid_input", "message": message},
             }
-            out.write(orjson.dumps({"input": None, "error": problem}).decode() + "\n")
+            out.write(orjson.dumps(answer).decode() + "\n")
             out.flush()
             continue
         if not item.strip():

@@ -327,9 +327,10 @@ def parse_host(raw: str) -> Host:
 
 
 def _tokens(label: str) -> dict[str, bool]:
-    """A label, the label without hyphens, and its runs of letters; True for the runs, the only tokens in which
+    """The label without hyphens, and its runs of letters; True for the runs, the only tokens in which
     a misspelt brand is looked for inside longer words (joined runs would make `amazing-deals` an `amazin`)."""
-    tokens = dict.fromkeys((label, label.replace("-", "")), False)
+    # Hyphens joined up: `rakuten-card` is read as `rakutencard`, the card company, not as `rakuten`.
+    tokens = dict.fromkeys((label.replace("-", ""),), False)
     tokens.update(dict.fromkeys((part for part in _NOT_LETTERS.split(label) if part), True))
     return {token: runs for token, runs in tokens.items() if len(token) >= 3}
 

@@ -14,6 +14,7 @@ unpacked (only their file lists are read).
 from __future__ import annotations
 
 import contextlib
+import email.errors
 import io
 import re
 import unicodedata
@@ -21,7 +22,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from email import policy
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses
@@ -45,6 +46,10 @@ MAX_PARTS = 200
 MAX_DEPTH = 12
 MAX_TEXT_CHARS = 200_000
 MAX_LINKS = 300
+MAX_HEADER_BYTES = 256 * 1024
+MAX_HEADER_CHARS = 16_384
+# Boundary lines (`--boundary`) allowed before parsing: a few per part, with room for signatures ("-- ").
+MAX_BOUNDARY_LINES = 4 * MAX_PARTS + 100
 
 URGENCY_WORDS = (
     "至急",
@@ -180,6 +185,12 @@ def read_mail(data: bytes) -> _Mail:
         raise MailRefused(f"larger than {MAX_MAIL_BYTES // (1024 * 1024)} MB")
     if not data.strip():
         raise MailRefused("empty")
+    # Cheap looks before the parser, which would take minutes over some hostile shapes.
+    header_end = min((at for at in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if at >= 0), default=len(data))
+    if header_end > MAX_HEADER_BYTES:
+        raise MailRefused(f"headers larger than {MAX_HEADER_BYTES // 1024} KB")
+    if data.count(b"\n--") > MAX_BOUNDARY_LINES:
+        raise MailRefused(f"too many MIME parts, or parts nested too deeply (more than {MAX_PARTS} parts)")
     try:
         message: Message = BytesParser(policy=policy.default).parsebytes(data)
     except RecursionError as exc:
@@ -216,17 +227,24 @@ def _forwarded(message: Message) -> Message | None:
     return None
 
 
+def _raw_headers(message: Message, name: str) -> list[str]:
+    # The raw values, not the policy's parsed objects: parsing a hostile 1 MB header takes seconds.
+    return [str(value) for key, value in message.raw_items() if key.lower() == name.lower()]
+
+
 def _header(message: Message, name: str) -> str:
-    try:
-        value = message.get(name)
-    except Exception:
-        value = next((raw for key, raw in message.raw_items() if key.lower() == name.lower()), None)
-    if value is None:
+    values = _raw_headers(message, name)
+    if not values:
         return ""
-    text = str(value)
+    text = values[0][:MAX_HEADER_CHARS]
+    if any("\udc80" <= character <= "\udcff" for character in text):
+        # Raw 8-bit bytes (bulk mailers write display names in Shift_JIS without encoding them).
+        text = _decoded(text.encode("ascii", "surrogateescape"), None)
     if "=?" in text:
-        with contextlib.suppress(UnicodeError, LookupError, ValueError):
-            text = str(make_header(decode_header(text)))
+        with contextlib.suppress(UnicodeError, LookupError, ValueError, email.errors.HeaderParseError):
+            text = "".join(
+                _decoded(part, charset) if isinstance(part, bytes) else part for part, charset in decode_header(text)
+            )
     return " ".join(text.split())[:2000]
 
 
@@ -243,11 +261,13 @@ def _first_address(value: str) -> tuple[str, str]:
 def _authentication(message: Message) -> list[tuple[str, str, str]]:
     """SPF, DKIM and DMARC results from the topmost Authentication-Results (the receiving server's own)."""
     results: list[tuple[str, str, str]] = []
-    headers = message.get_all("Authentication-Results") or []
+    headers = _raw_headers(message, "Authentication-Results")
     if not headers:
         return results
     try:
-        parsed = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {headers[0]}")
+        parsed = authres.AuthenticationResultsHeader.parse(
+            "Authentication-Results: " + " ".join(headers[0][:MAX_HEADER_CHARS].split())
+        )
     except Exception:
         return results
     for result in parsed.results:
@@ -262,7 +282,7 @@ def _authentication(message: Message) -> list[tuple[str, str, str]]:
 def _walk(part: Message, mail: _Mail, depth: int) -> None:
     mail.parts += 1
     if mail.parts > MAX_PARTS:
-        raise MailRefused(f"more than {MAX_PARTS} MIME parts")
+        raise MailRefused(f"too many MIME parts, or parts nested too deeply (more than {MAX_PARTS} parts)")
     if depth > MAX_DEPTH:
         raise MailRefused("MIME parts nested too deeply")
     if part.is_multipart():
@@ -298,15 +318,37 @@ def _text_of(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    charset = (part.get_content_charset() or "utf-8").lower()
-    # Japanese mail often declares the narrower charset but uses the vendor's extensions (①, ㈱, 髙).
-    wider = {"shift_jis": "cp932", "sjis": "cp932", "x-sjis": "cp932", "iso-2022-jp": "iso2022_jp_ext"}
-    for candidate in (wider.get(charset, charset), "utf-8", "cp932", "euc_jp"):
+    return _decoded(payload, (part.get_content_charset() or "utf-8").lower())
+
+
+# Japanese mail often declares the narrower charset but uses the vendors' extensions (①, ㈱, 髙).
+_WIDER = {
+    "shift_jis": ("cp932",),
+    "sjis": ("cp932",),
+    "x-sjis": ("cp932",),
+    "iso-2022-jp": ("iso2022_jp_2004", "iso2022_jp_ext"),
+    "euc-jp": ("euc_jis_2004",),
+}
+
+
+def _decoded(data: bytes, charset: str | None) -> str:
+    """Text in the declared charset (or its vendor superset); undecodable characters replaced rather than the
+    whole text lost; with no usable declaration, the charsets Japanese mail is written in."""
+    declared = _WIDER.get(charset.lower(), (charset.lower(),)) if charset else ()
+    for candidate in declared:
         try:
-            return payload.decode(candidate)
+            return data.decode(candidate)
         except (LookupError, UnicodeDecodeError):
             continue
-    return payload.decode("utf-8", errors="replace")
+    for candidate in declared:
+        with contextlib.suppress(LookupError):
+            return data.decode(candidate, errors="replace")
+    for candidate in ("utf-8", "cp932", "euc_jp"):
+        try:
+            return data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", errors="replace")
 
 
 def _zip_names(part: Message) -> list[str]:
@@ -387,12 +429,18 @@ def _judge(label: str, mail: _Mail, directory: Directory, lookalikes: Lookalikes
         (mail.return_path, "return_path_mismatch", "return_path"),
     ):
         other_host = _host_of(other.rpartition("@")[2]) if "@" in other else None
-        # A list server or a mail provider may send on a company's behalf; a free-mail bounce address may not.
-        differs = (
-            other_host is not None and sender_host is not None and other_host.registrable != sender_host.registrable
-        )
-        if differs and (key == "reply_to" or (other_host is not None and other_host.registrable in FREEMAIL)):
+        # A list server or a mail provider may send on a company's behalf; a free-mail address may not, and
+        # replies to someone other than the brand the mail claims to be are a classic of phishing.
+        if other_host is None or sender_host is None or other_host.registrable == sender_host.registrable:
+            continue
+        freemail = other_host.registrable in FREEMAIL
+        if key == "reply_to" or freemail:
             findings.append(Finding(code, {key: other, "sender": mail.address}))
+            brands_own = claimed is not None and (
+                other_host.registrable in claimed.domains or other_host.registrable in claimed.email_domains
+            )
+            if freemail or (claimed is not None and not brands_own):
+                strong += 1
 
     dmarc_pass = False
     for method, result, domain in mail.authentication:

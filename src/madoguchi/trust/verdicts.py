@@ -258,10 +258,10 @@ class CheckResult:
 
     def contract(self, language: Language = "ja") -> dict[str, object]:
         """The JSON object of `madoguchi trust check` and `POST /api/v1/trust/check` (DESIGN.md)."""
-        reasons = [finding.sentence(language) for finding in self.findings]
+        reasons = [_printable(finding.sentence(language)) for finding in self.findings]
         advice = _ADVICE[self.verdict][0 if language == "ja" else 1]
         return {
-            "input": self.input,
+            "input": _printable(self.input),
             "kind": self.kind,
             "verdict": self.verdict,
             "brand": self.brand.id if self.brand else None,
@@ -272,6 +272,11 @@ class CheckResult:
             "official_contacts": list(self.official_contacts.get(language, ())),
             **self.details,
         }
+
+
+def _printable(text: str) -> str:
+    """Text JSON can carry: lone surrogates (from undecodable input) become "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
 
 
 def known_codes() -> frozenset[str]:

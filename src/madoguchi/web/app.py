@@ -64,10 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for error in exc.errors()
         ]
         fields = ", ".join(problem["field"] or "body" for problem in problems)
+        message = f"The request is not valid: check {fields}."
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            message = "The request body is not valid JSON: send a JSON object (Content-Type: application/json)."
         return JSONResponse(
             {
                 "code": "invalid_input",
-                "message": f"The request is not valid: check {fields}.",
+                "message": message,
                 "errors": problems,
             },
             status_code=422,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from madoguchi.bus import MessageView
 
@@ -144,6 +144,13 @@ class TrustCheckIn(_In):
         min_length=1, max_length=8192, description="A URL, a domain, an e-mail address or a phone number."
     )
     lang: Literal["ja", "en"] = "ja"
+
+    @field_validator("input")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("paste a URL, a domain, an e-mail address or a phone number")
+        return value.strip()
 
 
 class TrustCheckOut(BaseModel):
