@@ -111,7 +111,12 @@ async def _reset_postgres(url: str) -> None:
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {', '.join(_CONVERSATION_TABLES)} CASCADE"))
             await connection.execute(text("DELETE FROM customers WHERE is_anonymous"))
-            await connection.execute(text("UPDATE agents SET totp_enabled = false, totp_secret = NULL"))
+            await connection.execute(
+                text(
+                    "UPDATE agents SET totp_enabled = false, totp_secret = NULL,"
+                    " presence = 'offline', idle_since = NULL"
+                )
+            )
     finally:
         await engine.dispose()
     # Rate-limit counters (failed log-ins, public checks) live in Redis across server processes.

@@ -18,11 +18,14 @@ from madoguchi.conversations.queries import queue_position
 from madoguchi.logs import get_logger
 from madoguchi.nlu.pipeline import NluPipeline, load_pipeline
 from madoguchi.ratelimits import RateLimits
+from madoguchi.routing import worker as routing_worker
+from madoguchi.routing.wait import desk_load
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import check_schema
 from madoguchi.store.models import Conversation
 from madoguchi.store.tx import Tx
+from madoguchi.store.types import utcnow
 from madoguchi.trust.brands import load_directory
 from madoguchi.trust.checker import TrustChecker
 from madoguchi.trust.reports import load_lookalikes, trust_version
@@ -49,6 +52,7 @@ class Runtime:
     trust: TrustChecker = field(default_factory=TrustChecker)
     _trust_refresher: asyncio.Task[None] | None = None
     _trust_version: tuple[object, ...] | None = None
+    _routing: asyncio.Task[None] | None = None
     # Limits on anonymous and public use, counted in Redis when there is one so that processes share them.
     limits: RateLimits = field(init=False)
 
@@ -86,17 +90,21 @@ class Runtime:
 
     async def status_frame(self, conversation: ConversationSnapshot) -> dict[str, Any]:
         position = None
+        eta = None
         if conversation.state == "queued":
             async with self.sessions() as session:
                 row = await session.get(Conversation, conversation.id)
                 position = await queue_position(session, row) if row else None
+                if row is not None and row.desk is not None and position is not None:
+                    load = await desk_load(session, row.desk, row.language, row.shop_id, utcnow())
+                    eta = load.eta_seconds(position)
         return {
             "type": "status",
             "state": conversation.state,
             "desk": conversation.desk,
             "queue_position": position,
-            # Wait estimates come from the routing engine's staffing model; none is given until it runs.
-            "eta_seconds": None,
+            # Erlang C on the desk's live arrivals, handle time and available agents (madoguchi.routing.wait).
+            "eta_seconds": eta,
         }
 
 
@@ -128,6 +136,7 @@ async def start_runtime(settings: Settings) -> Runtime:
     try:
         await runtime.refresh_trust()
         runtime._trust_refresher = asyncio.create_task(runtime._refresh_trust_forever())
+        runtime._routing = asyncio.create_task(routing_worker.run_forever(runtime))
         runtime.email = await start_email(runtime)
     except BaseException:
         await stop_runtime(runtime)
@@ -136,6 +145,10 @@ async def start_runtime(settings: Settings) -> Runtime:
 
 
 async def stop_runtime(runtime: Runtime) -> None:
+    if runtime._routing is not None:
+        runtime._routing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runtime._routing
     if runtime._trust_refresher is not None:
         runtime._trust_refresher.cancel()
         with contextlib.suppress(asyncio.CancelledError):

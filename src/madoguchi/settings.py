@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -96,6 +97,19 @@ class Settings(BaseSettings):
 
     email_retry_seconds: float = Field(default=60.0, gt=0)
     """First retry of a mail the relay deferred; the wait doubles each time, up to an hour."""
+
+    routing_tick_seconds: float = Field(default=1.0, gt=0)
+    """How often each process expires offers, offers waiting conversations and checks SLA deadlines."""
+
+    offer_timeout_seconds: float = Field(default=30.0, gt=0)
+    """How long an operator has to accept an offered conversation before it goes to someone else."""
+
+    callback_offer_wait_seconds: int = Field(default=600, ge=0)
+    """Above this estimated wait, the customer in the queue is offered a callback or an answer by e-mail."""
+
+    @property
+    def offer_timeout(self) -> timedelta:
+        return timedelta(seconds=self.offer_timeout_seconds)
 
     @field_validator("rate_limit_public", "rate_limit_anonymous_messages", "login_attempts")
     @classmethod

@@ -80,7 +80,7 @@ async def test_operator_takes_replies_and_resolves_while_the_customer_watches(se
         assert resolved.json()["state"] == "resolved"
         await chat.status("resolved")
         detail = (await console.get(f"/api/v1/console/conversations/{conversation_id}")).json()
-        assert [event["type"] for event in detail["events"] if not event["type"].startswith("message.")] == [
+        assert [event["type"] for event in detail["events"] if event["type"].startswith("conversation.")] == [
             "conversation.created",
             "conversation.queued",
             "conversation.assigned",

@@ -52,6 +52,10 @@ ConversationChangeType = Literal[
     "conversation.waiting",
     "conversation.resolved",
     "conversation.reopened",
+    # Routing: an offer to an agent, a transfer, an SLA escalation; the state may be unchanged.
+    "conversation.offered",
+    "conversation.transferred",
+    "conversation.escalated",
 ]
 
 

@@ -20,6 +20,7 @@ from madoguchi.customers.actions import identify_customer
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound
 from madoguchi.logs import get_logger
+from madoguchi.routing import queueing
 from madoguchi.store.models import Conversation, Shop
 from madoguchi.store.types import utcnow
 
@@ -136,13 +137,17 @@ async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str, anonym
             )
             if conversation is None:
                 raise NotFound("This conversation no longer exists: reload the page to start a new one.")
+            was_queued = conversation.state == "queued"
             message, created = await actions.do_receive_customer_message(
                 tx, conversation, text=text, client_id=client_id
             )
+            understanding = None
             if created and runtime.nlu is not None:
                 # Understood from the stored (masked) text, so no secret reaches the event log either.
                 understanding = runtime.nlu.understand(message.text)
                 actions.do_record_understanding(tx, conversation, message.id, understanding)
+            if created and conversation.state == "queued" and not was_queued:
+                await queueing.do_route_handover(tx, conversation, understanding, runtime.settings)
             await tx.commit()
     except MadoguchiError as exc:
         log.info("chat.message_refused", code=exc.code, conversation_id=conversation_id)

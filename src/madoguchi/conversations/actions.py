@@ -95,6 +95,8 @@ def _actor(author: Author, agent: Agent | None) -> str:
 def _queue(tx: Tx, conversation: Conversation, now: datetime) -> None:
     conversation.desk = SHOP_DESK if conversation.shop_id else (conversation.desk or PLATFORM_DESK)
     conversation.queued_at = now
+    # Routing moves the key earlier by the conversation's head start once it knows the priority.
+    conversation.queue_key = now
     conversation.assignee_id = None
     conversation.resolved_at = None
 
@@ -247,3 +249,8 @@ async def do_resolve(tx: Tx, agent: Agent, conversation: Conversation) -> None:
     conversation.last_activity_at = now
     _changed(tx, conversation, "conversation.resolved", f"agent:{agent.id}")
     await _add_message(tx, conversation, Author.SYSTEM, phrase("resolved", conversation.language), now=now)
+
+
+async def do_system_message(tx: Tx, conversation: Conversation, text: str, now: datetime) -> MessageView:
+    """A notice from the platform itself (waits, hours, hand-overs), in the customer's language."""
+    return await _add_message(tx, conversation, Author.SYSTEM, text, now=now)

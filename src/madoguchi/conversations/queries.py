@@ -48,7 +48,7 @@ async def queue_for(session: AsyncSession, agent: Agent, limit: int = 200) -> li
     rows = await session.scalars(
         select(Conversation)
         .where(Conversation.state == State.QUEUED, visible_to(agent))
-        .order_by(Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
+        .order_by(func.coalesce(Conversation.queue_key, Conversation.queued_at), Conversation.id)
         .limit(limit)
     )
     return list(rows)
@@ -81,19 +81,17 @@ async def queue_position(session: AsyncSession, conversation: Conversation) -> i
     """1 for the next conversation its desk's operators will take; None when it is not queued."""
     if conversation.state != State.QUEUED or conversation.queued_at is None:
         return None
+    # The queue's order: the time queued less the head start of the priority (see madoguchi.routing).
+    key = func.coalesce(Conversation.queue_key, Conversation.queued_at)
+    mine = conversation.queue_key or conversation.queued_at
     ahead = await session.scalar(
         select(func.count())
         .select_from(Conversation)
         .where(
             Conversation.state == State.QUEUED,
             Conversation.desk == conversation.desk,
-            or_(
-                Conversation.priority > conversation.priority,
-                and_(
-                    Conversation.priority == conversation.priority,
-                    Conversation.queued_at < conversation.queued_at,
-                ),
-            ),
+            Conversation.language == conversation.language,
+            or_(key < mine, and_(key == mine, Conversation.id < conversation.id)),
         )
     )
     return int(ahead or 0) + 1

@@ -65,7 +65,13 @@ def _raise(priority: Priority, steps: int = 1) -> Priority:
 
 
 async def decide(session: AsyncSession, pipeline: NluPipeline, text: str, order_number: str | None = None) -> Triage:
-    understood = pipeline.understand(text)
+    return await decide_understood(session, pipeline.understand(text), order_number)
+
+
+async def decide_understood(
+    session: AsyncSession, understood: Understanding, order_number: str | None = None
+) -> Triage:
+    """The same decision for a message already understood (the live chat understands each message once)."""
     language = understood.language
     intent = understood.intent
     info = taxonomy()[intent]

@@ -117,6 +117,8 @@ class Agent(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Since when the agent has had nothing new: the longest idle eligible agent gets the next offer.
+    idle_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AgentSession(Base):
@@ -155,6 +157,9 @@ class Conversation(Base):
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # queued_at minus the head start of its priority: the queue's order, which ages every waiting
+    # conversation at the same rate so nobody starves.
+    queue_key: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Message(Base):
@@ -361,6 +366,86 @@ class BrandEntry(Base):
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RoutingOffer(Base):
+    """A queued conversation offered to one agent until they accept, decline or the offer times out.
+
+    The database holds offers, not one process's memory: any server process may expire or re-offer them."""
+
+    __tablename__ = "routing_offers"
+    __table_args__ = (Index("ix_routing_offers_open", "state", "deadline"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(12), default="open")
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SlaTimer(Base):
+    """One SLA clock of a conversation: a stored deadline, so that a restart loses none."""
+
+    __tablename__ = "sla_timers"
+    __table_args__ = (Index("ix_sla_timers_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    # first_response, resolution or shop_promise
+    kind: Mapped[str] = mapped_column(String(20))
+    desk: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # running, met, breached or cancelled
+    state: Mapped[str] = mapped_column(String(10), default="running")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Callback(Base):
+    """A customer's request to be phoned back, and the operator's calls until it is done."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_due", "state", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    # Copied from the conversation so that a shop's staff see only their shop's callbacks.
+    shop_id: Mapped[str | None] = mapped_column(ForeignKey("shops.id"), nullable=True, index=True)
+    desk: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    phone_e164: Mapped[str] = mapped_column(String(20))
+    phone_display: Mapped[str] = mapped_column(String(40))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    topic: Mapped[str] = mapped_column(Text, default="")
+    # waiting, calling, done or failed
+    state: Mapped[str] = mapped_column(String(10), default="waiting")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    outcomes: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CannedResponse(Base):
+    """A reply an operator inserts with a key stroke; `{name}`, `{order}` and `{tracking}` are filled in."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # None: every operator's; otherwise only that shop's staff see it.
+    shop_id: Mapped[str | None] = mapped_column(ForeignKey("shops.id"), nullable=True, index=True)
+    shortcut: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
 
 
 class ReturnRequest(Base):

@@ -11,7 +11,9 @@ from madoguchi.bus import MessageView
 from madoguchi.channels.email import tickets
 from madoguchi.conversations import actions, queries
 from madoguchi.domain.text import clean_message_text
+from madoguchi.routing import assignment
 from madoguchi.store.models import Conversation
+from madoguchi.store.types import utcnow
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep
 from madoguchi.web.schemas import (
     ConsoleListsOut,
@@ -94,6 +96,8 @@ async def get_conversation(conversation_id: str, operator: CurrentOperator, tx: 
 @router.post("/conversations/{conversation_id}/take")
 async def take_conversation(conversation_id: str, operator: CurrentOperator, tx: TxDep) -> ConversationDetailOut:
     conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id, for_update=True)
+    # A manual pick wins over an offer made to someone else.
+    await assignment.do_withdraw_offers(tx, conversation, utcnow(), "taken_by_hand")
     await actions.do_take(tx, operator.agent, conversation)
     await tx.commit()
     return await _detail(tx.session, conversation)
@@ -153,6 +157,7 @@ async def add_note(
 @router.post("/conversations/{conversation_id}/resolve")
 async def resolve(conversation_id: str, operator: CurrentOperator, tx: TxDep) -> ConversationDetailOut:
     conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id, for_update=True)
+    await assignment.do_withdraw_offers(tx, conversation, utcnow(), "resolved")
     await actions.do_resolve(tx, operator.agent, conversation)
     await tx.commit()
     return await _detail(tx.session, conversation)

@@ -1,6 +1,7 @@
 // The operator console: REST for actions (with the CSRF token), a WebSocket for everything live.
 import { bindComposer, el, formatTime, newId } from "./composer.js";
 import { pickLanguage, translator } from "./i18n.js";
+import { routingConsole } from "./console-routing.js";
 
 const lang = pickLanguage(["ja", "en"]);
 const t = translator(lang);
@@ -10,6 +11,7 @@ let me = null;
 let current = null; // the open conversation's detail
 let noteMode = false;
 let refreshTimer = null;
+let routing = null;
 
 async function api(path, options = {}) {
   const headers = { "Content-Type": "application/json" };
@@ -47,6 +49,15 @@ async function start() {
   $("login").hidden = true;
   $("app").hidden = false;
   $("me").textContent = `${me.name}${me.shop_id ? ` (${t("shop")}: ${me.shop_id})` : ""}`;
+  routing = routingConsole({
+    lang, api, getCurrent: () => current, getMe: () => me, openConversation, take, resolve,
+    toggleNote: () => { noteMode = !noteMode; if (current) renderConversation(); },
+  });
+  $("presence-slot").replaceChildren(routing.presenceSwitch(me.presence || "available"));
+  $("help").onclick = () => routing.showHelp();
+  $("callbacks-title").textContent = routing.t("callbacks");
+  $("overview-title").textContent = routing.t("overview");
+  routing.refresh();
   await refreshLists();
   connectLive();
   const wanted = new URLSearchParams(location.hash.slice(1)).get("c");
@@ -83,7 +94,7 @@ async function refreshLists() {
 
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => refreshLists().catch(() => {}), 150);
+  refreshTimer = setTimeout(() => { refreshLists().catch(() => {}); if (routing) routing.refresh(); }, 150);
 }
 
 function messageItem(message) {
@@ -125,6 +136,7 @@ function renderConversation() {
       el("button", { type: "submit", id: "reply-send" }, noteMode ? t("note") : t("reply"))));
   const actions = el("div", { class: "actions" },
     open && !mineNow ? el("button", { type: "button", id: "take", onclick: take }, t("take")) : null,
+    open && routing ? el("button", { type: "button", id: "transfer", onclick: () => routing.openTransfer() }, routing.t("transfer")) : null,
     open ? el("button", { type: "button", id: "resolve", onclick: resolve }, t("resolve")) : null);
   $("conversation").replaceChildren(
     el("header", { class: "conversation-header" },
@@ -156,6 +168,9 @@ function renderConversation() {
     el("ol", { class: "events" }, c.events.map((event) =>
       el("li", {}, el("time", {}, formatTime(event.created_at, lang)), ` ${event.type} · ${event.actor}`))),
   );
+  if (routing) {
+    routing.details(c).then((parts) => { if (current === c) $("details").prepend(...parts.flat().filter(Boolean)); });
+  }
 }
 
 // What the customer's latest message means (the `message.classified` event), beside the customer's details.

@@ -1,0 +1,382 @@
+"""Agents and who gets which conversation, against the database so that several server processes can share
+the work: presence, offers to the longest-idle eligible agent with an accept timeout and re-offer, manual
+pick, transfer to a desk or an agent, and a supervisor's reassignment.
+
+The rules are the routing engine's (madoguchi.routing.engine), applied to rows: an offer holds one of the
+agent's slots until it is accepted, declined or times out; a declined or missed conversation keeps its
+place and goes to someone else, and to the same agent again only after a cool-down; an agent who misses an
+offer is set away, because a missed offer usually means nobody is at the desk. Rows are taken with
+`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so two processes never offer the same conversation or the
+same slot; on SQLite the process's write lock serialises the same work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import and_, func, select
+
+from madoguchi.bus import ConversationChanged
+from madoguchi.conversations.actions import do_add_note, do_system_message, do_take
+from madoguchi.conversations.views import snapshot
+from madoguchi.domain.conversation import State
+from madoguchi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from madoguchi.routing import sla, wording
+from madoguchi.routing.wait import eligible
+from madoguchi.store.models import Agent, Conversation, ConversationEvent, Desk, RoutingOffer
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from madoguchi.store.tx import Tx
+
+Presence = Literal["available", "away", "offline"]
+PRESENCES: tuple[Presence, ...] = ("available", "away", "offline")
+OPEN_WORK = (State.ASSIGNED.value, State.WAITING.value)
+
+
+@dataclass(frozen=True)
+class OfferPolicy:
+    accept_timeout: timedelta = timedelta(seconds=30)
+    reoffer_cooldown: timedelta = timedelta(seconds=120)
+
+
+def _event(tx: Tx, conversation_id: str, type_: str, actor: str, **data: Any) -> None:
+    tx.session.add(ConversationEvent(conversation_id=conversation_id, type=type_, actor=actor, data=data))
+
+
+def _publish(tx: Tx, conversation: Conversation, type_: Any, actor: str) -> None:
+    tx.publish_on_commit(ConversationChanged(type=type_, conversation=snapshot(conversation), actor=actor))
+
+
+async def _close_offers(tx: Tx, now: datetime, state: str, **where: Any) -> list[RoutingOffer]:
+    query = select(RoutingOffer).where(RoutingOffer.state == "open")
+    for column, value in where.items():
+        query = query.where(getattr(RoutingOffer, column) == value)
+    offers = list(await tx.session.scalars(query.with_for_update()))
+    for offer in offers:
+        offer.state = state
+        offer.closed_at = now
+    return offers
+
+
+async def do_set_presence(tx: Tx, agent: Agent, presence: str, now: datetime) -> None:
+    """Available agents get offers; away and offline ones keep their conversations but get no new ones."""
+    if presence not in PRESENCES:
+        raise InvalidInput(f"Unknown presence {presence!r}: use available, away or offline.")
+    if presence == agent.presence:
+        return
+    if presence == "available":
+        agent.idle_since = now
+    for offer in await _close_offers(tx, now, "withdrawn", agent_id=agent.id):
+        _event(
+            tx, offer.conversation_id, "routing.offer_withdrawn", f"agent:{agent.id}", reasons=[f"presence:{presence}"]
+        )
+    agent.presence = presence
+
+
+async def _load(tx: Tx, agent_ids: list[int]) -> dict[int, int]:
+    """Open conversations plus held offers of each agent."""
+    if not agent_ids:
+        return {}
+    counts: dict[int, int] = dict.fromkeys(agent_ids, 0)
+    working = await tx.session.execute(
+        select(Conversation.assignee_id, func.count())
+        .where(Conversation.assignee_id.in_(agent_ids), Conversation.state.in_(OPEN_WORK))
+        .group_by(Conversation.assignee_id)
+    )
+    for agent_id, count in working.all():
+        if agent_id is not None:
+            counts[agent_id] += count
+    offered = await tx.session.execute(
+        select(RoutingOffer.agent_id, func.count())
+        .where(RoutingOffer.agent_id.in_(agent_ids), RoutingOffer.state == "open")
+        .group_by(RoutingOffer.agent_id)
+    )
+    for agent_id, count in offered.all():
+        counts[agent_id] += count
+    return counts
+
+
+def _capacity(agent: Agent, channel: str) -> int:
+    return agent.email_capacity if channel == "email" else agent.chat_capacity
+
+
+async def do_expire_offers(tx: Tx, now: datetime) -> int:
+    """Offers nobody answered in time: the conversation keeps its place, the agent is set away."""
+    expired = list(
+        await tx.session.scalars(
+            select(RoutingOffer)
+            .where(RoutingOffer.state == "open", RoutingOffer.deadline <= now)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for offer in expired:
+        offer.state = "expired"
+        offer.closed_at = now
+        agent = await tx.session.get(Agent, offer.agent_id)
+        if agent is not None and agent.presence == "available":
+            agent.presence = "away"
+        _event(
+            tx,
+            offer.conversation_id,
+            "routing.offer_expired",
+            "routing",
+            agent_id=offer.agent_id,
+            reasons=["no_answer", "agent_set_away"],
+        )
+    return len(expired)
+
+
+async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: int = 50) -> list[RoutingOffer]:
+    """Offer waiting conversations, first in queue order, each to the longest-idle eligible agent with a
+    free slot."""
+    has_offer = select(RoutingOffer.id).where(
+        RoutingOffer.conversation_id == Conversation.id, RoutingOffer.state == "open"
+    )
+    waiting = list(
+        await tx.session.scalars(
+            select(Conversation)
+            .where(Conversation.state == State.QUEUED, ~has_offer.exists())
+            .order_by(func.coalesce(Conversation.queue_key, Conversation.queued_at), Conversation.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Conversation)
+        )
+    )
+    if not waiting:
+        return []
+    agents = list(
+        await tx.session.scalars(select(Agent).where(Agent.presence == "available").with_for_update(skip_locked=True))
+    )
+    if not agents:
+        return []
+    load = await _load(tx, [agent.id for agent in agents])
+    recent = await tx.session.execute(
+        select(RoutingOffer.conversation_id, RoutingOffer.agent_id).where(
+            RoutingOffer.conversation_id.in_([conversation.id for conversation in waiting]),
+            RoutingOffer.state.in_(("declined", "expired")),
+            RoutingOffer.closed_at > now - policy.reoffer_cooldown,
+        )
+    )
+    cooling = {(conversation_id, agent_id) for conversation_id, agent_id in recent.all()}
+    made: list[RoutingOffer] = []
+    for conversation in waiting:
+        candidates = [
+            agent
+            for agent in agents
+            if conversation.desk is not None
+            and eligible(agent, conversation.desk, conversation.language, conversation.shop_id)
+            and load[agent.id] < _capacity(agent, conversation.channel)
+            and (conversation.id, agent.id) not in cooling
+        ]
+        if not candidates:
+            continue
+        # Fewest open conversations first (a second chat only when nobody has a free hand), then longest idle.
+        chosen = min(candidates, key=lambda agent: (load[agent.id], agent.idle_since or agent.created_at, agent.id))
+        offer = RoutingOffer(
+            conversation_id=conversation.id,
+            agent_id=chosen.id,
+            state="open",
+            offered_at=now,
+            deadline=now + policy.accept_timeout,
+        )
+        tx.session.add(offer)
+        load[chosen.id] += 1
+        idle_since = chosen.idle_since or chosen.created_at
+        _event(
+            tx,
+            conversation.id,
+            "routing.offered",
+            "routing",
+            agent_id=chosen.id,
+            reasons=["longest_idle_agent", f"skill:{conversation.desk}", f"language:{conversation.language}"],
+            agent_idle_s=round((now - idle_since).total_seconds()),
+            agent_load=load[chosen.id] - 1,
+            timeout_s=policy.accept_timeout.total_seconds(),
+        )
+        _publish(tx, conversation, "conversation.offered", "routing")
+        made.append(offer)
+    await tx.session.flush()
+    return made
+
+
+async def open_offers(tx: Tx, agent: Agent) -> list[RoutingOffer]:
+    return list(
+        await tx.session.scalars(
+            select(RoutingOffer)
+            .where(RoutingOffer.agent_id == agent.id, RoutingOffer.state == "open")
+            .order_by(RoutingOffer.id)
+        )
+    )
+
+
+async def _own_offer(tx: Tx, agent: Agent, offer_id: int) -> RoutingOffer:
+    offer = await tx.session.scalar(select(RoutingOffer).where(RoutingOffer.id == offer_id).with_for_update())
+    if offer is None or offer.agent_id != agent.id:
+        raise NotFound(f"There is no offer {offer_id} for you.")
+    if offer.state != "open":
+        raise Conflict(f"This offer is {offer.state}; the conversation may have gone to someone else.")
+    return offer
+
+
+async def do_accept(tx: Tx, agent: Agent, offer_id: int, now: datetime) -> Conversation:
+    offer = await _own_offer(tx, agent, offer_id)
+    conversation = await tx.session.scalar(
+        select(Conversation).where(Conversation.id == offer.conversation_id).with_for_update()
+    )
+    if conversation is None:
+        raise NotFound("The conversation of this offer no longer exists.")
+    offer.state = "accepted"
+    offer.closed_at = now
+    await do_take(tx, agent, conversation)
+    agent.idle_since = now
+    _event(tx, conversation.id, "routing.accepted", f"agent:{agent.id}", offer_id=offer.id)
+    return conversation
+
+
+async def do_decline(tx: Tx, agent: Agent, offer_id: int, now: datetime) -> None:
+    offer = await _own_offer(tx, agent, offer_id)
+    offer.state = "declined"
+    offer.closed_at = now
+    _event(tx, offer.conversation_id, "routing.declined", f"agent:{agent.id}", offer_id=offer.id)
+
+
+async def do_withdraw_offers(tx: Tx, conversation: Conversation, now: datetime, reason: str) -> None:
+    """A conversation taken by hand, transferred or resolved is no longer on offer."""
+    for offer in await _close_offers(tx, now, "withdrawn", conversation_id=conversation.id):
+        _event(tx, conversation.id, "routing.offer_withdrawn", "routing", agent_id=offer.agent_id, reasons=[reason])
+
+
+def _check_target_agent(actor: Agent, target: Agent, conversation: Conversation) -> None:
+    if target.shop_id is not None and target.shop_id != conversation.shop_id:
+        raise Forbidden("That operator belongs to another shop and may not see this conversation.")
+    if actor.shop_id is not None and target.shop_id != actor.shop_id and target.shop_id is not None:
+        raise Forbidden("You can hand a conversation only to your own shop's staff or to a platform desk.")
+
+
+async def do_transfer(
+    tx: Tx,
+    actor: Agent,
+    conversation: Conversation,
+    now: datetime,
+    *,
+    desk: str | None = None,
+    agent_id: int | None = None,
+    note: str = "",
+) -> Conversation:
+    """Hand a conversation to another desk (it queues there, ahead by its waiting time) or to an agent (it is
+    theirs at once); the note goes with it, for operators only."""
+    if (desk is None) == (agent_id is None):
+        raise InvalidInput("Transfer to a desk or to an operator: give exactly one of desk and agent_id.")
+    if conversation.state == State.RESOLVED:
+        raise Conflict("This conversation is resolved; it reopens when the customer writes again.")
+    await do_withdraw_offers(tx, conversation, now, "transferred")
+    from_desk = conversation.desk
+    if note.strip():
+        await do_add_note(tx, actor, conversation, text=note.strip())
+    if desk is not None:
+        target_desk = await tx.session.get(Desk, desk)
+        if target_desk is None or target_desk.kind == "referral":
+            raise InvalidInput(f"{desk!r} is not a desk that takes conversations.")
+        if target_desk.kind == "shop" and not conversation.shop_id:
+            raise InvalidInput("Only a shop's own conversation can go to the shop desk.")
+        conversation.desk = desk
+        conversation.state = State.QUEUED.value
+        conversation.assignee_id = None
+        conversation.queued_at = now
+        # It keeps the place it has earned by waiting: the transfer does not send it to the back.
+        conversation.queue_key = min(conversation.queue_key or now, now)
+        _event(
+            tx,
+            conversation.id,
+            "conversation.transferred",
+            f"agent:{actor.id}",
+            desk=desk,
+            from_desk=from_desk,
+            note=note,
+        )
+        _publish(tx, conversation, "conversation.transferred", f"agent:{actor.id}")
+        await sla.do_start(tx, conversation, target_desk, _priority_name(conversation.priority), now)
+        name = target_desk.name_ja if conversation.language == "ja" else target_desk.name_en
+        await do_system_message(tx, conversation, wording.say("transferred", conversation.language, desk=name), now)
+        return conversation
+    target = await tx.session.get(Agent, agent_id)
+    if target is None:
+        raise NotFound(f"There is no operator {agent_id}.")
+    _check_target_agent(actor, target, conversation)
+    conversation.assignee_id = None
+    conversation.state = State.QUEUED.value
+    await do_take(tx, target, conversation)
+    _event(
+        tx,
+        conversation.id,
+        "conversation.transferred",
+        f"agent:{actor.id}",
+        agent_id=target.id,
+        from_desk=from_desk,
+        note=note,
+    )
+    return conversation
+
+
+def _priority_name(level: int) -> str:
+    return {-1: "low", 0: "normal", 1: "high", 2: "urgent"}.get(level, "normal")
+
+
+async def assignable_agents(tx: Tx, conversation: Conversation) -> list[Agent]:
+    """Operators a conversation may be handed to: never another shop's staff."""
+    rows = await tx.session.scalars(select(Agent).order_by(Agent.name))
+    return [agent for agent in rows if agent.shop_id is None or agent.shop_id == conversation.shop_id]
+
+
+async def agents_overview(tx: Tx, viewer: Agent) -> list[dict[str, Any]]:
+    """Every agent the viewer may see, with presence, load and how long idle."""
+    query = select(Agent).order_by(Agent.name)
+    if viewer.shop_id is not None:
+        query = query.where(Agent.shop_id == viewer.shop_id)
+    agents = list(await tx.session.scalars(query))
+    load = await _load(tx, [agent.id for agent in agents])
+    return [
+        {
+            "id": agent.id,
+            "name": agent.name,
+            "role": agent.role,
+            "shop_id": agent.shop_id,
+            "presence": agent.presence,
+            "desks": agent.desks,
+            "languages": agent.languages,
+            "load": load[agent.id],
+            "chat_capacity": agent.chat_capacity,
+            "idle_since": agent.idle_since,
+        }
+        for agent in agents
+    ]
+
+
+async def queues_overview(tx: Tx, viewer: Agent, now: datetime) -> list[dict[str, Any]]:
+    """Waiting conversations per desk and language, with the longest wait."""
+    query = (
+        select(
+            Conversation.desk,
+            Conversation.language,
+            func.count(),
+            func.min(Conversation.queued_at),
+        )
+        .where(Conversation.state == State.QUEUED)
+        .group_by(Conversation.desk, Conversation.language)
+        .order_by(Conversation.desk, Conversation.language)
+    )
+    if viewer.shop_id is not None:
+        query = query.where(and_(Conversation.shop_id == viewer.shop_id))
+    rows = (await tx.session.execute(query)).all()
+    return [
+        {
+            "desk": desk,
+            "language": language,
+            "waiting": count,
+            "longest_wait_s": round((now - oldest).total_seconds()) if oldest is not None else 0,
+        }
+        for desk, language, count, oldest in rows
+    ]

@@ -1,0 +1,246 @@
+"""Callbacks: the customer leaves a number and a time window instead of dialling; an operator calls.
+
+`request_callback` is the one way in, for the bot and for the customer's page alike. The number is checked
+with phonenumbers (Japanese numbering when no country code is given) and stored in E.164; callbacks wait
+in a queue ordered by when the next attempt is due; a call with no answer is tried again later, up to
+`MAX_ATTEMPTS` times.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
+
+import phonenumbers
+from sqlalchemy import or_, select
+
+from madoguchi.conversations.actions import do_system_message
+from madoguchi.errors import Conflict, InvalidInput, NotFound
+from madoguchi.routing import wording
+from madoguchi.routing.desks import TOKYO
+from madoguchi.store.models import Callback, Conversation, ConversationEvent, Customer, Order
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from madoguchi.store.models import Agent
+    from madoguchi.store.tx import Tx
+
+Outcome = Literal["answered", "no_answer", "wrong_number", "cancelled"]
+OUTCOMES: tuple[Outcome, ...] = ("answered", "no_answer", "wrong_number", "cancelled")
+MAX_ATTEMPTS = 3
+RETRY_AFTER = timedelta(minutes=30)
+MIN_WINDOW = timedelta(minutes=30)
+LATEST_START = timedelta(days=14)
+# Numbers that cost the caller or that we must never dial back for a customer.
+_REFUSED_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.UAN,
+    }
+)
+
+
+def parse_phone(raw: str) -> tuple[str, str]:
+    """(E.164, national display) of a number a person can be called back on, or InvalidInput."""
+    text = (raw or "").strip()
+    if not text or len(text) > 40:
+        raise InvalidInput("電話番号を入力してください。 Enter a phone number, e.g. 090-1234-5678.")
+    try:
+        number = phonenumbers.parse(text, "JP")
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(
+            f"電話番号として読み取れません。 This is not a phone number ({exc}): enter it like 090-1234-5678."
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput("この電話番号は存在しません。 This phone number does not exist: check the digits.")
+    if phonenumbers.number_type(number) in _REFUSED_TYPES:
+        raise InvalidInput(
+            "ナビダイヤル等の番号にはお掛けできません。 We cannot call back a shared-cost or premium number."
+        )
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 81
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return e164, phonenumbers.format_number(number, style)
+
+
+def _check_window(start: datetime, end: datetime, now: datetime) -> None:
+    if end - start < MIN_WINDOW:
+        raise InvalidInput("時間帯は30分以上にしてください。 The time window must be at least 30 minutes long.")
+    if end <= now:
+        raise InvalidInput("過去の時間帯は選べません。 The time window has already passed: choose a later one.")
+    if start > now + LATEST_START:
+        raise InvalidInput("14日以内の時間帯を選んでください。 Choose a time window within the next 14 days.")
+
+
+def describe_window(start: datetime, end: datetime, language: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(TOKYO)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    if language == "ja":
+        return f"{local_start.month}月{local_start.day}日 {local_start:%H:%M}〜{local_end:%H:%M}"
+    return f"{local_start:%d %b %H:%M} and {local_end:%H:%M}"
+
+
+async def request_callback(
+    tx: Tx,
+    *,
+    customer_id: str,
+    phone: str,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+    conversation: Conversation | None = None,
+    topic: str = "",
+    language: str = "ja",
+) -> Callback:
+    """Queue a call back to the customer; on a conversation the customer is told when and on which number."""
+    e164, display = parse_phone(phone)
+    _check_window(window_start, window_end, now)
+    if conversation is not None and conversation.customer_id != customer_id:
+        raise NotFound("There is no such conversation of yours.")
+    pending = await tx.session.scalar(
+        select(Callback).where(
+            Callback.customer_id == customer_id,
+            Callback.state.in_(("waiting", "calling")),
+            Callback.conversation_id == (conversation.id if conversation is not None else None),
+        )
+    )
+    if pending is not None:
+        raise Conflict("折り返しのお電話はすでに承っています。 A callback is already booked for this conversation.")
+    callback = Callback(
+        id=str(uuid.uuid4()),
+        customer_id=customer_id,
+        conversation_id=conversation.id if conversation is not None else None,
+        shop_id=conversation.shop_id if conversation is not None else None,
+        desk=(conversation.desk if conversation is not None else None) or "platform_cs",
+        language=conversation.language if conversation is not None else language,
+        phone_e164=e164,
+        phone_display=display,
+        window_start=window_start,
+        window_end=window_end,
+        topic=topic[:2000],
+        state="waiting",
+        attempts=0,
+        next_attempt_at=max(window_start, now),
+        outcomes=[],
+        created_at=now,
+    )
+    tx.session.add(callback)
+    if conversation is not None:
+        tx.session.add(
+            ConversationEvent(
+                conversation_id=conversation.id,
+                type="callback.requested",
+                actor="customer",
+                data={
+                    "callback_id": callback.id,
+                    "window_start": window_start.isoformat(),
+                    "window_end": window_end.isoformat(),
+                },
+            )
+        )
+        window = describe_window(window_start, window_end, conversation.language)
+        text = wording.say("callback_booked", conversation.language, window=window, phone=display)
+        await do_system_message(tx, conversation, text, now)
+    return callback
+
+
+async def callbacks_for(tx: Tx, agent: Agent, limit: int = 100) -> list[Callback]:
+    """Open callbacks the agent may call, the most overdue first; a shop's staff see only their shop's."""
+    query = select(Callback).where(Callback.state.in_(("waiting", "calling")))
+    if agent.shop_id is not None:
+        query = query.where(Callback.shop_id == agent.shop_id)
+    else:
+        query = query.where(or_(Callback.shop_id.is_(None), Callback.desk != "shop"))
+    return list(await tx.session.scalars(query.order_by(Callback.next_attempt_at, Callback.created_at).limit(limit)))
+
+
+async def _visible(tx: Tx, agent: Agent, callback_id: str) -> Callback:
+    callback = await tx.session.scalar(select(Callback).where(Callback.id == callback_id).with_for_update())
+    if callback is None or (agent.shop_id is not None and callback.shop_id != agent.shop_id):
+        raise NotFound(f"There is no callback {callback_id} that you can open.")
+    return callback
+
+
+def script(callback: Callback, customer: Customer | None, agent: Agent) -> list[str]:
+    """What the operator says, in order."""
+    named = customer is not None and customer.name
+    if callback.language == "ja":
+        name = f"{customer.name}様" if customer is not None and customer.name else "お客様"
+        return [
+            f"{name}のお電話でしょうか。まどぐちモール カスタマーサービスの{agent.name}です。",
+            "折り返しのご依頼をいただき、お電話いたしました。今お時間よろしいでしょうか。",
+            "ご本人確認のため、ご注文番号またはご登録のメールアドレスをお伺いします（パスワードやカード番号は伺いません）。",
+            f"ご用件：{callback.topic or 'チャットの内容をご確認ください'}",
+        ]
+    whom = customer.name if customer is not None and named else "the customer"
+    return [
+        f"Hello, may I speak to {whom}? This is {agent.name} from Madoguchi Mall customer service.",
+        "You asked us to call you back; is this a good time?",
+        "To confirm it is you, may I have your order number or registered e-mail? (We never ask for passwords.)",
+        f"Your request: {callback.topic or 'see the chat'}",
+    ]
+
+
+async def do_start_call(tx: Tx, agent: Agent, callback_id: str) -> tuple[Callback, Customer | None, list[Order]]:
+    callback = await _visible(tx, agent, callback_id)
+    if callback.state == "calling" and callback.agent_id not in (None, agent.id):
+        raise Conflict("Another operator is calling this customer now.")
+    if callback.state not in ("waiting", "calling"):
+        raise Conflict(f"This callback is {callback.state}.")
+    callback.state = "calling"
+    callback.agent_id = agent.id
+    customer = await tx.session.get(Customer, callback.customer_id)
+    orders = list(
+        await tx.session.scalars(
+            select(Order).where(Order.customer_id == callback.customer_id).order_by(Order.ordered_at.desc()).limit(5)
+        )
+    )
+    return callback, customer, orders
+
+
+async def do_record_outcome(
+    tx: Tx, agent: Agent, callback_id: str, outcome: str, now: datetime, note: str = ""
+) -> Callback:
+    """The result of a call: no answer is tried again after `RETRY_AFTER` (while attempts remain)."""
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"Unknown outcome {outcome!r}: use {', '.join(OUTCOMES)}.")
+    callback = await _visible(tx, agent, callback_id)
+    if callback.state not in ("waiting", "calling"):
+        raise Conflict(f"This callback is already {callback.state}.")
+    callback.attempts += 1
+    callback.outcome = outcome
+    callback.outcomes = [
+        *callback.outcomes,
+        {"at": now.isoformat(), "agent_id": agent.id, "outcome": outcome, "note": note[:500]},
+    ]
+    if outcome == "no_answer" and callback.attempts < MAX_ATTEMPTS:
+        callback.state = "waiting"
+        callback.agent_id = None
+        callback.next_attempt_at = now + RETRY_AFTER
+    elif outcome == "answered":
+        callback.state = "done"
+    else:
+        callback.state = "failed" if outcome != "cancelled" else "done"
+    if callback.conversation_id is not None:
+        tx.session.add(
+            ConversationEvent(
+                conversation_id=callback.conversation_id,
+                type="callback.attempted",
+                actor=f"agent:{agent.id}",
+                data={
+                    "callback_id": callback.id,
+                    "outcome": outcome,
+                    "attempts": callback.attempts,
+                    "state": callback.state,
+                },
+            )
+        )
+    return callback

@@ -1,0 +1,189 @@
+"""Putting a handed-over conversation in the right queue: desk, priority, reasons, wait, hours, SLA clocks.
+
+The queue's order lives in `Conversation.queue_key`: the time it was queued less the head start its priority
+earns (`PriorityPolicy` of the routing engine, in seconds of waiting). Every conversation ages at the same
+rate, so two waiting conversations never swap places and one that arrived later can only pass by its head
+start: nobody starves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import exists, select
+
+from madoguchi.conversations.actions import do_system_message
+from madoguchi.conversations.queries import queue_position
+from madoguchi.errors import Unavailable
+from madoguchi.nlu.data import taxonomy
+from madoguchi.routing import sla, wording
+from madoguchi.routing.desks import REFERRAL, Hours, describe_opening, referral_of
+from madoguchi.routing.engine import PriorityPolicy
+from madoguchi.routing.triage import decide_understood
+from madoguchi.routing.wait import desk_load
+from madoguchi.store.models import Conversation, ConversationEvent, Customer, Desk, Order, Shop
+from madoguchi.store.types import utcnow
+
+if TYPE_CHECKING:
+    from madoguchi.nlu.pipeline import Understanding
+    from madoguchi.routing.triage import Triage
+    from madoguchi.settings import Settings
+    from madoguchi.store.tx import Tx
+
+PLATFORM_DESK = "platform_cs"
+SHOP_DESK = "shop"
+PRIORITY_LEVELS = {"low": -1, "normal": 0, "high": 1, "urgent": 2}
+LEVEL_NAMES = {level: name for name, level in PRIORITY_LEVELS.items()}
+REPEAT_WINDOW = timedelta(days=7)
+POLICY = PriorityPolicy()
+
+
+@dataclass(frozen=True)
+class Placement:
+    desk: str
+    priority: str
+    head_start_s: float
+    reasons: tuple[str, ...]
+    open_now: bool
+    opens_at: datetime | None
+    eta_seconds: int | None
+    referral: str | None
+
+
+async def _repeat_contact(tx: Tx, conversation: Conversation, now: datetime) -> bool:
+    return bool(
+        await tx.session.scalar(
+            select(
+                exists().where(
+                    Conversation.customer_id == conversation.customer_id,
+                    Conversation.id != conversation.id,
+                    Conversation.created_at >= now - REPEAT_WINDOW,
+                )
+            )
+        )
+    )
+
+
+async def _desk_for(tx: Tx, conversation: Conversation, triage: Triage | None) -> tuple[str, list[str]]:
+    """The desk of the routing map; `order_owner` resolved from the order's seller."""
+    if conversation.shop_id:
+        return SHOP_DESK, ["inbox:shop"]
+    desk = triage.desk if triage is not None else (conversation.desk or PLATFORM_DESK)
+    reasons: list[str] = []
+    number = conversation.order_number
+    if number is None and triage is not None:
+        number = next((e.normalized for e in triage.understanding.entities if e.type == "order_number"), None)
+    order = await tx.session.get(Order, number) if number else None
+    if order is not None and conversation.order_number is None:
+        conversation.order_number = order.number
+    if desk == "order_owner":
+        desk = (SHOP_DESK if order.shop_id else PLATFORM_DESK) if order is not None else PLATFORM_DESK
+        reasons.append(f"order_owner:{desk}" if order is not None else "order_owner:unknown")
+    if desk == SHOP_DESK and order is not None and order.shop_id and order.customer_id == conversation.customer_id:
+        # The shop that sold it answers, in its own inbox: from now on its staff see this conversation.
+        conversation.shop_id = order.shop_id
+        return SHOP_DESK, reasons
+    if desk in ("bot", SHOP_DESK):
+        # The bot could not finish it, or the shop is unknown on a platform chat: platform CS helps.
+        desk = PLATFORM_DESK
+    return desk, reasons
+
+
+async def do_place(
+    tx: Tx, conversation: Conversation, triage: Triage | None, now: datetime, *, offer_callback_after_s: int = 600
+) -> Placement:
+    """Route a conversation that has just been queued; records `routing.decided` with its reasons and tells
+    the customer about a referral, closed hours or a long wait (with the offer of a callback or e-mail)."""
+    session = tx.session
+    desk_id, reasons = await _desk_for(tx, conversation, triage)
+    found = await session.get(Desk, desk_id)
+    if found is None:
+        desk_id, found = PLATFORM_DESK, await session.get(Desk, PLATFORM_DESK)
+    if found is None:
+        raise Unavailable("The desks data has no platform_cs desk: seed the desks (madoguchi demo seed).")
+    desk: Desk = found
+    referral_text: str | None = None
+    referral = referral_of(desk, conversation.language)
+    if referral is not None:
+        # An outside party: the customer gets its verified contact; a person of ours stays on the line from the
+        # fallback desk (member support for a card, platform CS for a parcel), never a queue at the outsider.
+        order = await session.get(Order, conversation.order_number) if conversation.order_number else None
+        referral_text = referral.text(conversation.language, carrier=order.carrier if order else None)
+        reasons.append(f"referral:{desk.id}")
+        fallback = await session.get(Desk, referral.fallback_desk or PLATFORM_DESK)
+        if fallback is None or fallback.kind == REFERRAL:
+            fallback = await session.get(Desk, PLATFORM_DESK)
+        if fallback is not None:
+            desk, desk_id = fallback, fallback.id
+
+    priority = triage.priority if triage is not None else "normal"
+    intent = triage.understanding.intent if triage is not None else None
+    info = taxonomy().get(intent) if intent else None
+    money = bool(info and info.money_or_identity)
+    customer = await session.get(Customer, conversation.customer_id)
+    tier = customer.member_tier if customer is not None else "regular"
+    repeat = await _repeat_contact(tx, conversation, now)
+    head_start, policy_reasons = POLICY.head_start(priority, money, tier, repeat)
+    if triage is not None:
+        reasons = [reason for reason in triage.reasons if reason != "handoff"] + reasons
+    reasons += [reason for reason in policy_reasons if reason not in reasons]
+
+    queued_at = conversation.queued_at or now
+    conversation.desk = desk_id
+    conversation.priority = PRIORITY_LEVELS[priority]
+    conversation.queue_key = queued_at - timedelta(seconds=head_start)
+
+    shop = await session.get(Shop, conversation.shop_id) if conversation.shop_id else None
+    hours = Hours.of(shop) if shop is not None and desk.kind == "shop" else Hours.of(desk)
+    open_now = hours.is_open(now)
+    opens_at = None if open_now else hours.next_opening(now)
+    reasons.append("desk:open" if open_now else "desk:closed")
+    await session.flush()
+    eta: int | None = None
+    if open_now and desk.kind != "shop":
+        load = await desk_load(session, desk_id, conversation.language, conversation.shop_id, now, cached=False)
+        position = await queue_position(session, conversation) or 1
+        eta = load.eta_seconds(position)
+    values: dict[str, Any] = {
+        "desk": desk_id,
+        "priority": priority,
+        "head_start_s": head_start,
+        "reasons": reasons,
+        "open": open_now,
+        "opens_at": opens_at.isoformat() if opens_at else None,
+        "eta_seconds": eta,
+    }
+    if referral_text is not None:
+        values["referral"] = referral.desk if referral else None
+    session.add(
+        ConversationEvent(conversation_id=conversation.id, type="routing.decided", actor="routing", data=values)
+    )
+    await sla.do_start(tx, conversation, desk, priority, now)
+
+    later = now + timedelta(microseconds=2)
+    language = conversation.language
+    name = desk.name_ja if language == "ja" else desk.name_en
+    if referral_text is not None:
+        await do_system_message(tx, conversation, referral_text, later)
+        later += timedelta(microseconds=1)
+    if not open_now and opens_at is not None:
+        opens = describe_opening(opens_at, language, hours.timezone)
+        await do_system_message(tx, conversation, wording.say("closed", language, desk=name, opens=opens), later)
+    elif eta is not None and eta > offer_callback_after_s:
+        minutes = str(max(1, round(eta / 60)))
+        await do_system_message(tx, conversation, wording.say("long_wait", language, minutes=minutes), later)
+    return Placement(
+        desk_id, priority, head_start, tuple(reasons), open_now, opens_at, eta, referral.desk if referral else None
+    )
+
+
+async def do_route_handover(
+    tx: Tx, conversation: Conversation, understanding: Understanding | None, settings: Settings
+) -> Placement:
+    """Place a conversation the customer's message has just queued, from what that message meant."""
+    triage = await decide_understood(tx.session, understanding, conversation.order_number) if understanding else None
+    return await do_place(
+        tx, conversation, triage, utcnow(), offer_callback_after_s=settings.callback_offer_wait_seconds
+    )

@@ -1,0 +1,188 @@
+"""SLA policies and their timers.
+
+The policy comes from the desks data: a desk's `first_response_minutes` and `resolution_hours`, shortened
+for urgent and high priority; a shop's conversation runs on the shop's reply promise instead (48 hours by
+default). Each clock is a row with its deadline, so a restart loses none: every server process checks the
+due rows periodically (`check_due`), and several processes never judge the same row twice (`SKIP LOCKED` on
+PostgreSQL, the write lock on SQLite).
+
+Whether a clock was met is judged when it falls due, from what happened: an operator's reply since the clock
+started (first response, shop promise) or the resolution. A breach is recorded as an event and escalates:
+a shop's conversation moves to platform customer service; any other gets the highest priority.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, exists, select
+
+from madoguchi.bus import ConversationChanged
+from madoguchi.conversations.actions import do_system_message
+from madoguchi.conversations.views import snapshot
+from madoguchi.domain.conversation import State
+from madoguchi.routing import wording
+from madoguchi.store.models import Conversation, ConversationEvent, Desk, Message, Shop, SlaTimer
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from madoguchi.store.tx import Tx
+
+FIRST_RESPONSE = "first_response"
+RESOLUTION = "resolution"
+SHOP_PROMISE = "shop_promise"
+PLATFORM_DESK = "platform_cs"
+# Share of the desk's target that applies at each priority.
+PRIORITY_FACTOR = {"urgent": 0.25, "high": 0.5, "normal": 1.0, "low": 1.5}
+
+
+@dataclass(frozen=True)
+class Breach:
+    conversation_id: str
+    kind: str
+    desk: str
+    escalated_to: str | None
+
+
+def targets(desk: Desk, priority: str, shop: Shop | None) -> dict[str, timedelta]:
+    """The clocks a conversation queued at this desk runs, by kind."""
+    factor = PRIORITY_FACTOR.get(priority, 1.0)
+    resolution = timedelta(hours=desk.resolution_hours * min(1.0, factor * 2))
+    if shop is not None and desk.kind == "shop":
+        return {SHOP_PROMISE: timedelta(hours=shop.reply_promise_hours), RESOLUTION: resolution}
+    return {FIRST_RESPONSE: timedelta(minutes=desk.first_response_minutes * factor), RESOLUTION: resolution}
+
+
+async def do_start(tx: Tx, conversation: Conversation, desk: Desk, priority: str, now: datetime) -> list[SlaTimer]:
+    """Start the clocks of a conversation that has just been queued (or transferred, or reopened).
+
+    A waiting clock restarts at each queueing; the resolution clock keeps running from the first one.
+    """
+    shop = await tx.session.get(Shop, conversation.shop_id) if conversation.shop_id else None
+    running = list(
+        await tx.session.scalars(
+            select(SlaTimer).where(SlaTimer.conversation_id == conversation.id, SlaTimer.state == "running")
+        )
+    )
+    started: list[SlaTimer] = []
+    for kind, span in targets(desk, priority, shop).items():
+        same = [timer for timer in running if timer.kind == kind or (kind != RESOLUTION and timer.kind != RESOLUTION)]
+        if kind == RESOLUTION and same:
+            continue
+        for timer in same:
+            timer.state = "cancelled"
+            timer.finished_at = now
+        timer = SlaTimer(
+            conversation_id=conversation.id,
+            kind=kind,
+            desk=desk.id,
+            priority=priority,
+            started_at=now,
+            due_at=now + span,
+            state="running",
+        )
+        tx.session.add(timer)
+        started.append(timer)
+    return started
+
+
+async def _met(tx: Tx, timer: SlaTimer, conversation: Conversation) -> bool:
+    if conversation.state == State.RESOLVED and conversation.resolved_at is not None:
+        return conversation.resolved_at <= timer.due_at
+    if timer.kind == RESOLUTION:
+        return False
+    replied = await tx.session.scalar(
+        select(
+            exists().where(
+                and_(
+                    Message.conversation_id == conversation.id,
+                    Message.author == "agent",
+                    Message.private.is_(False),
+                    Message.created_at >= timer.started_at,
+                    Message.created_at <= timer.due_at,
+                )
+            )
+        )
+    )
+    return bool(replied)
+
+
+async def do_check_due(tx: Tx, now: datetime, limit: int = 100) -> list[Breach]:
+    """Judge the clocks due by `now`: met ones are closed, breached ones recorded and escalated."""
+    due = list(
+        await tx.session.scalars(
+            select(SlaTimer)
+            .where(SlaTimer.state == "running", SlaTimer.due_at <= now)
+            .order_by(SlaTimer.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    breaches: list[Breach] = []
+    for timer in due:
+        conversation = await tx.session.scalar(
+            select(Conversation).where(Conversation.id == timer.conversation_id).with_for_update()
+        )
+        timer.finished_at = now
+        if conversation is None or await _met(tx, timer, conversation):
+            timer.state = "met"
+            continue
+        timer.state = "breached"
+        escalated = await _escalate(tx, timer, conversation, now)
+        breaches.append(Breach(conversation.id, timer.kind, timer.desk, escalated))
+    return breaches
+
+
+def _event(tx: Tx, conversation: Conversation, type_: str, **data: Any) -> None:
+    tx.session.add(ConversationEvent(conversation_id=conversation.id, type=type_, actor="sla", data=data))
+
+
+async def _escalate(tx: Tx, timer: SlaTimer, conversation: Conversation, now: datetime) -> str | None:
+    _event(
+        tx,
+        conversation,
+        "sla.breached",
+        kind=timer.kind,
+        desk=timer.desk,
+        priority=timer.priority,
+        due_at=timer.due_at.isoformat(),
+    )
+    if conversation.state == State.RESOLVED:
+        return None
+    if timer.kind == SHOP_PROMISE and conversation.desk == "shop":
+        # The shop missed its promise: platform customer service takes over, ahead of everyone waiting.
+        platform = await tx.session.get(Desk, PLATFORM_DESK)
+        conversation.desk = PLATFORM_DESK
+        conversation.state = State.QUEUED.value
+        conversation.assignee_id = None
+        conversation.queued_at = now
+        conversation.queue_key = now - timedelta(hours=1)
+        conversation.priority = max(conversation.priority, 1)
+        _event(tx, conversation, "routing.escalated", desk=PLATFORM_DESK, reasons=["sla:shop_promise_missed"])
+        if platform is not None:
+            await do_start(tx, conversation, platform, "high", now)
+            name = platform.name_ja if conversation.language == "ja" else platform.name_en
+            await do_system_message(tx, conversation, wording.say("escalated", conversation.language, desk=name), now)
+        tx.publish_on_commit(
+            ConversationChanged(type="conversation.escalated", conversation=snapshot(conversation), actor="sla")
+        )
+        return PLATFORM_DESK
+    conversation.priority = max(conversation.priority, 2)
+    if conversation.state == State.QUEUED and conversation.queue_key is not None:
+        conversation.queue_key = min(conversation.queue_key, now - timedelta(hours=1))
+    _event(tx, conversation, "routing.escalated", desk=conversation.desk, reasons=[f"sla:{timer.kind}_missed"])
+    tx.publish_on_commit(
+        ConversationChanged(type="conversation.escalated", conversation=snapshot(conversation), actor="sla")
+    )
+    return conversation.desk
+
+
+async def running_for(tx: Tx, conversation_id: str) -> list[SlaTimer]:
+    return list(
+        await tx.session.scalars(
+            select(SlaTimer).where(SlaTimer.conversation_id == conversation_id).order_by(SlaTimer.id)
+        )
+    )

@@ -1,0 +1,114 @@
+"""How long a queued customer will wait: Erlang C on the desk's live arrival rate, handle time and the agents
+available now.
+
+The customer's own place in the line is known, so it is used: with people ahead, every agent is busy and the
+line moves one place per `handle / agents` seconds on average; first in line, Erlang C's average speed of
+answer (probability that all agents are busy times the mean wait of those who wait) is the estimate.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from madoguchi.domain.conversation import State
+from madoguchi.routing import erlang
+from madoguchi.store.models import Agent, Conversation, ConversationEvent
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+ARRIVAL_WINDOW = timedelta(hours=1)
+HANDLE_WINDOW = timedelta(days=7)
+# Below this many resolved conversations in the window, the desk's handle time is the default.
+MIN_HANDLE_SAMPLES = 10
+DEFAULT_HANDLE_S = 420.0
+_CACHE_S = 5.0
+_cache: dict[tuple[str, str, str | None], tuple[float, DeskLoad]] = {}
+
+
+@dataclass(frozen=True)
+class DeskLoad:
+    desk: str
+    language: str
+    arrivals_per_s: float
+    handle_s: float
+    agents: int
+
+    @property
+    def load(self) -> float:
+        return erlang.traffic(self.arrivals_per_s, self.handle_s)
+
+    def eta_seconds(self, position: int) -> int | None:
+        """Expected seconds until an agent answers the customer at `position` (1 = next); None when nobody
+        who could answer is on duty."""
+        if self.agents == 0:
+            return None
+        drain = position * self.handle_s / self.agents
+        if position > 1 or self.load >= self.agents:
+            return round(drain)
+        return round(min(drain, erlang.average_speed_of_answer(self.agents, self.load, self.handle_s)))
+
+
+def eligible(agent: Agent, desk: str, language: str, shop_id: str | None) -> bool:
+    """Whether the agent may answer a conversation of this desk, language and shop."""
+    if agent.shop_id is not None:
+        # A shop's staff answer their own shop's conversations and nothing else, whatever the desk.
+        return shop_id == agent.shop_id and desk in agent.desks
+    return desk in agent.desks and language in agent.languages
+
+
+async def desk_load(
+    session: AsyncSession, desk: str, language: str, shop_id: str | None, now: datetime, *, cached: bool = True
+) -> DeskLoad:
+    key = (desk, language, shop_id)
+    hit = _cache.get(key)
+    if cached and hit is not None and time.monotonic() - hit[0] < _CACHE_S:
+        return hit[1]
+    arrivals = await session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(Conversation.desk == desk, Conversation.queued_at >= now - ARRIVAL_WINDOW)
+    )
+    handle_s = await _handle_seconds(session, desk, now)
+    available = await session.scalars(select(Agent).where(Agent.presence == "available"))
+    agents = sum(1 for agent in available if eligible(agent, desk, language, shop_id))
+    result = DeskLoad(desk, language, int(arrivals or 0) / ARRIVAL_WINDOW.total_seconds(), handle_s, agents)
+    _cache[key] = (time.monotonic(), result)
+    return result
+
+
+async def _handle_seconds(session: AsyncSession, desk: str, now: datetime) -> float:
+    """Mean time from an agent's taking a conversation to its resolution, over the desk's last week."""
+    taken = (
+        select(ConversationEvent.conversation_id, func.max(ConversationEvent.created_at).label("taken_at"))
+        .where(ConversationEvent.type == "conversation.assigned")
+        .group_by(ConversationEvent.conversation_id)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(Conversation.resolved_at, taken.c.taken_at)
+            .join(taken, taken.c.conversation_id == Conversation.id)
+            .where(
+                Conversation.desk == desk,
+                Conversation.state == State.RESOLVED,
+                Conversation.resolved_at >= now - HANDLE_WINDOW,
+            )
+            .limit(2000)
+        )
+    ).all()
+    durations = [
+        (resolved - taken_at).total_seconds()
+        for resolved, taken_at in rows
+        if resolved is not None and taken_at is not None and resolved > taken_at
+    ]
+    if len(durations) < MIN_HANDLE_SAMPLES:
+        return DEFAULT_HANDLE_S
+    return float(sum(durations) / len(durations))
