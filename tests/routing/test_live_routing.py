@@ -3,6 +3,7 @@ with a clock of the test's own, escalation from a shop to the platform, offers, 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -440,3 +441,28 @@ async def test_a_callback_is_booked_retried_on_no_answer_and_given_up_after_thre
     async with runtime.transaction() as tx:
         with pytest.raises(Conflict):
             await callbacks.do_record_outcome(tx, tanaka, callback_id, "answered", now)
+
+
+async def test_two_processes_routing_at_once_never_offer_twice(settings: Settings) -> None:
+    """Two server processes run their routing pass at the same moment on the same database: each waiting
+    conversation gets one offer, and no agent more offers than free slots."""
+    if settings.is_sqlite:
+        pytest.skip("several server processes share PostgreSQL; SQLite serves one process (DESIGN.md)")
+    quiet = settings.model_copy(update={"routing_tick_seconds": 3600.0})
+    first, second = await start_runtime(quiet), await start_runtime(quiet)
+    try:
+        now = utcnow()
+        (tanaka,) = await _available(first, ("tanaka@madoguchi.localhost", now - timedelta(minutes=5)))
+        waiting = [(await queued_chat(first, intent="cancel_order", now=now))[0] for _ in range(6)]
+        await asyncio.gather(worker.tick(first, now), worker.tick(second, now))
+        await asyncio.gather(worker.tick(first, now), worker.tick(second, now))
+        async with first.sessions() as session:
+            offers = list(await session.scalars(select(RoutingOffer).where(RoutingOffer.state == "open")))
+        per_conversation = [offer.conversation_id for offer in offers]
+        assert len(per_conversation) == len(set(per_conversation))
+        assert set(per_conversation) <= set(waiting)
+        # 田中's chat capacity is 4: four offers, never more, whichever process made them.
+        assert [offer.agent_id for offer in offers] == [tanaka.id] * tanaka.chat_capacity
+    finally:
+        await stop_runtime(second)
+        await stop_runtime(first)

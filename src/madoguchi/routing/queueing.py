@@ -70,8 +70,13 @@ async def _desk_for(tx: Tx, conversation: Conversation, triage: Triage | None) -
     """The desk of the routing map; `order_owner` resolved from the order's seller."""
     if conversation.shop_id:
         return SHOP_DESK, ["inbox:shop"]
-    desk = triage.desk if triage is not None else (conversation.desk or PLATFORM_DESK)
     reasons: list[str] = []
+    chosen = conversation.desk not in (None, PLATFORM_DESK, SHOP_DESK)
+    # A desk chosen before (the bot's hand-over, or an earlier transfer of a reopened conversation) stands.
+    desk = conversation.desk if chosen or triage is None else triage.desk
+    desk = desk or PLATFORM_DESK
+    if chosen:
+        reasons.append(f"desk_chosen:{desk}")
     number = conversation.order_number
     if number is None and triage is not None:
         number = next((e.normalized for e in triage.understanding.entities if e.type == "order_number"), None)

@@ -30,7 +30,8 @@ HANDLE_WINDOW = timedelta(days=7)
 MIN_HANDLE_SAMPLES = 10
 DEFAULT_HANDLE_S = 420.0
 _CACHE_S = 5.0
-_cache: dict[tuple[str, str, str | None], tuple[float, DeskLoad]] = {}
+# Per database (one process may serve several in tests), desk, language and shop.
+_cache: dict[tuple[str, str, str, str | None], tuple[float, DeskLoad]] = {}
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def eligible(agent: Agent, desk: str, language: str, shop_id: str | None) -> boo
 async def desk_load(
     session: AsyncSession, desk: str, language: str, shop_id: str | None, now: datetime, *, cached: bool = True
 ) -> DeskLoad:
-    key = (desk, language, shop_id)
+    key = (str(id(session.bind)), desk, language, shop_id)
     hit = _cache.get(key)
     if cached and hit is not None and time.monotonic() - hit[0] < _CACHE_S:
         return hit[1]
