@@ -14,6 +14,7 @@ import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from madoguchi.settings import Settings
 from madoguchi.web.app import create_app
@@ -93,4 +94,7 @@ def test_the_public_endpoints_are_in_the_document() -> None:
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_public_endpoints_keep_to_their_document(case: Case, live_server: str) -> None:
-    case.call_and_validate(base_url=live_server, timeout=30)
+    # The fuzzer sends an empty body for a binary `message/rfc822` whatever its minLength says; an empty mail
+    # is rightly refused (422), which that one check would count as "valid data rejected".
+    excluded = [positive_data_acceptance] if case.operation.path == "/api/v1/trust/check-email" else []
+    case.call_and_validate(base_url=live_server, timeout=30, excluded_checks=excluded)

@@ -3,6 +3,7 @@ checks' analysis attached; what the case's handler confirms goes on the lookalik
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -110,10 +111,11 @@ async def do_report_mail(
         raise InvalidInput("Send the suspicious mail (the whole .eml file).")
     if len(data) > MAX_MAIL_BYTES:
         raise InvalidInput(f"The mail is larger than {MAX_MAIL_BYTES // (1024 * 1024)} MB.")
-    result = checker.check_mail(data, name="mail")
+    # Up to a second of CPU for a large mail: off the event loop, so chats on this process do not wait.
+    result = await asyncio.to_thread(checker.check_mail, data, name="mail")
     analysis = _analysis(result)
     try:
-        mail = read_mail(data)
+        mail = await asyncio.to_thread(read_mail, data)
     except MailRefused as exc:
         summary = f"(unreadable mail: {exc})"
     else:

@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from madoguchi import __version__
 from madoguchi.errors import MadoguchiError
@@ -56,6 +58,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _coded_error(request: Request, exc: MadoguchiError) -> JSONResponse:
         log.info("request.refused", code=exc.code, path=request.url.path)
         return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # A body the framework could not even decode (not UTF-8, broken multipart): same shape as the rest.
+            problem = {"code": "invalid_input", "message": f"The request body could not be read: {exc.detail}."}
+            return JSONResponse(problem, status_code=422)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -116,7 +116,11 @@ class TriageContextIn(_In):
 
 
 class TriageIn(_In):
-    text: str = Field(min_length=1, max_length=20000)
+    # The default MADOGUCHI_MAX_MESSAGE_CHARS: a text longer than a chat message is refused like one. At least one
+    # visible character: control characters and spaces alone are what a message is cleaned of.
+    text: str = Field(
+        min_length=1, max_length=4000, pattern=r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
+    )
     context: TriageContextIn | None = None
 
 

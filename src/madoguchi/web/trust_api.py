@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/v1/trust", tags=["trust"])
 
 _RAW_MAIL: dict[str, Any] = {
-    "requestBody": {"required": True, "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}}}
+    "requestBody": {
+        "required": True,
+        "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary", "minLength": 1}}},
+    }
 }
 
 
@@ -54,7 +58,9 @@ async def check(body: TrustCheckIn, runtime: RuntimeDep) -> TrustCheckOut:
 )
 async def check_email(request: Request, runtime: RuntimeDep, lang: Literal["ja", "en"] = "ja") -> TrustCheckOut:
     """The same verdict for a whole mail: send the `.eml` file as the body (`Content-Type: message/rfc822`)."""
-    result = runtime.trust.check_mail(await _read_mail(request), name="mail")
+    data = await _read_mail(request)
+    # Up to a second of CPU for a large mail: off the event loop, so chats on this process do not wait.
+    result = await asyncio.to_thread(runtime.trust.check_mail, data, name="mail")
     return TrustCheckOut.model_validate(result.contract(lang))
 
 
