@@ -19,12 +19,23 @@ from madoguchi.nlu.urgency import Urgency
 from madoguchi.routing import assignment, callbacks, queueing, sla, worker
 from madoguchi.routing.triage import decide_understood
 from madoguchi.runtime import Runtime, start_runtime, stop_runtime
-from madoguchi.store.models import Agent, Callback, Conversation, ConversationEvent, Message, RoutingOffer, SlaTimer
+from madoguchi.store.models import (
+    Agent,
+    Callback,
+    Conversation,
+    ConversationEvent,
+    Desk,
+    Message,
+    RoutingOffer,
+    Shop,
+    SlaTimer,
+)
 from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from madoguchi.bus import ConversationChanged, MessageCreated
     from madoguchi.settings import Settings
 
 # Tuesday 24 November 2026, 10:00 in Tokyo: every desk is open. Saturday the 28th: business desk closed.
@@ -252,6 +263,13 @@ async def test_a_shop_that_misses_its_promise_hands_over_to_the_platform_even_ac
 
     # Another process, later: the deadline was a row, not a timer in the first process's memory.
     second = await start_runtime(quiet)
+    heard: list[str] = []
+
+    async def listen(event: MessageCreated | ConversationChanged) -> None:
+        if event.conversation.id == conversation_id:
+            heard.append(event.type)
+
+    second.bus.subscribe(listen)
     try:
         async with second.transaction() as tx:
             assert await sla.do_check_due(tx, start + timedelta(hours=47)) == []
@@ -268,6 +286,12 @@ async def test_a_shop_that_misses_its_promise_hands_over_to_the_platform_even_ac
             assert row.shop_id == "kyoto-kotonoha"
         texts = await system_texts(second, conversation_id)
         assert any("ショップからのお返事" in text for text in texts)
+        # The consoles hear of it on the live feed.
+        for _ in range(100):
+            if "conversation.escalated" in heard:
+                break
+            await asyncio.sleep(0.05)
+        assert "conversation.escalated" in heard
     finally:
         await stop_runtime(second)
 
@@ -466,3 +490,25 @@ async def test_two_processes_routing_at_once_never_offer_twice(settings: Setting
     finally:
         await stop_runtime(second)
         await stop_runtime(first)
+
+
+@pytest.mark.parametrize(
+    ("desk", "priority", "first_response", "resolution"),
+    [
+        ("platform_cs", "normal", timedelta(minutes=5), timedelta(hours=24)),
+        ("platform_cs", "urgent", timedelta(minutes=1.25), timedelta(hours=12)),
+        ("member_support", "high", timedelta(minutes=7.5), timedelta(hours=48)),
+        ("payments", "low", timedelta(minutes=45), timedelta(hours=72)),
+    ],
+)
+async def test_sla_targets_come_from_the_desk_and_the_priority(
+    runtime: Runtime, desk: str, priority: str, first_response: timedelta, resolution: timedelta
+) -> None:
+    async with runtime.sessions() as session:
+        row = await session.get(Desk, desk)
+        assert row is not None
+        assert sla.targets(row, priority, None) == {sla.FIRST_RESPONSE: first_response, sla.RESOLUTION: resolution}
+        shop_desk = await session.get(Desk, "shop")
+        shop = await session.get(Shop, "kyoto-kotonoha")
+        assert shop_desk is not None
+        assert sla.targets(shop_desk, priority, shop)[sla.SHOP_PROMISE] == timedelta(hours=48)

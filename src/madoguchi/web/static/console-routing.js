@@ -13,6 +13,7 @@ const TEXTS = {
     wrong_number: "番号違い", cancelled: "取り消し", overview: "待ち行列と担当者", waiting: "待ち",
     longest: "最長待ち", reassign: "再割り当て", help: "ショートカット", close: "閉じる",
     priority: "優先度", eta: "予想待ち時間", open: "受付中", closed: "受付時間外", error: "エラー",
+    escalated: "SLA超過：{desk}へエスカレーションされました", dismiss: "閉じる",
     shortcuts: [
       ["Alt+T", "会話を対応する"], ["Alt+R", "完了にする"], ["Alt+X", "転送"], ["Alt+N", "メモ入力の切り替え"],
       ["Alt+A", "割り当てを受ける"], ["Alt+D", "割り当てを見送る"], ["Alt+1〜9", "定型文を入力欄へ"],
@@ -29,6 +30,7 @@ const TEXTS = {
     wrong_number: "Wrong number", cancelled: "Cancelled", overview: "Queues and agents", waiting: "waiting",
     longest: "longest wait", reassign: "Reassign", help: "Shortcuts", close: "Close",
     priority: "Priority", eta: "Estimated wait", open: "open", closed: "closed", error: "Error",
+    escalated: "SLA missed: escalated to {desk}", dismiss: "Dismiss",
     shortcuts: [
       ["Alt+T", "Take the conversation"], ["Alt+R", "Resolve"], ["Alt+X", "Transfer"], ["Alt+N", "Toggle note mode"],
       ["Alt+A", "Accept the offer"], ["Alt+D", "Decline the offer"], ["Alt+1…9", "Insert a canned response"],
@@ -278,11 +280,25 @@ export function routingConsole({ lang, api, getCurrent, getMe, openConversation,
     if (actions[key] && getCurrent() !== undefined) { event.preventDefault(); actions[key](); }
   });
 
+  // A missed SLA is said at once, above everything, until the operator dismisses it.
+  function onEvent(event) {
+    if (event.type !== "conversation.escalated") return;
+    const box = $("alerts");
+    if (!box) return;
+    const id = event.conversation.id;
+    const alert = el("div", { class: "alert", role: "alert", dataset: { id } },
+      el("a", { href: `#c=${encodeURIComponent(id)}`, onclick: (click) => { click.preventDefault(); openConversation(id); } },
+        t("escalated", { desk: event.conversation.desk || "" })),
+      el("button", { type: "button", onclick: () => alert.remove() }, t("dismiss")));
+    box.querySelector(`[data-id="${CSS.escape(id)}"]`)?.remove();
+    box.append(alert);
+  }
+
   setInterval(() => { renderOffers(); }, 1000);
   setInterval(() => { refreshOffers(); refreshCallbacks(); refreshOverview(); }, 5000);
 
   return {
-    presenceSwitch, refreshOffers, refreshCallbacks, refreshOverview, openTransfer, details, showHelp, reassign,
+    presenceSwitch, refreshOffers, refreshCallbacks, refreshOverview, openTransfer, details, showHelp, reassign, onEvent,
     refresh() { refreshOffers(); refreshCallbacks(); refreshOverview(); },
     t,
   };

@@ -232,6 +232,7 @@ function connectLive(retry = 0) {
     if (frame.type === "hello" && retry > 0) refreshLists().catch(() => {});
     if (frame.type !== "event") return;
     const event = frame.event;
+    if (routing) routing.onEvent(event);
     if (current && event.conversation.id === current.id) {
       if (event.type === "message.created") appendMessage(event.message);
       else openConversation(current.id);
