@@ -133,6 +133,12 @@ async def do_expire_offers(tx: Tx, now: datetime) -> int:
 async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: int = 50) -> list[RoutingOffer]:
     """Offer waiting conversations, first in queue order, each to the longest-idle eligible agent with a
     free slot."""
+    agents = list(
+        await tx.session.scalars(select(Agent).where(Agent.presence == "available").with_for_update(skip_locked=True))
+    )
+    if not agents:
+        # Nobody on duty: nothing to lock or read in the queues.
+        return []
     has_offer = select(RoutingOffer.id).where(
         RoutingOffer.conversation_id == Conversation.id, RoutingOffer.state == "open"
     )
@@ -146,11 +152,6 @@ async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: in
         )
     )
     if not waiting:
-        return []
-    agents = list(
-        await tx.session.scalars(select(Agent).where(Agent.presence == "available").with_for_update(skip_locked=True))
-    )
-    if not agents:
         return []
     load = await _load(tx, [agent.id for agent in agents])
     recent = await tx.session.execute(

@@ -73,6 +73,7 @@ function listItem(conversation) {
   },
     el("strong", {}, name),
     el("span", { class: "badge" }, conversation.shop_id || conversation.desk || ""),
+    conversation.priority > 0 ? el("span", { class: `badge priority-${conversation.priority}` }, conversation.priority > 1 ? "urgent" : "high") : null,
     el("span", { class: "preview" }, conversation.last_message || ""),
     el("time", {}, formatTime(conversation.last_activity_at, lang)),
   );
