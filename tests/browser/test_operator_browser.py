@@ -37,6 +37,11 @@ async def test_operator_takes_transfers_and_resolves_while_the_customer_sees_the
     # Why it is in this queue: the routing decision and its reasons, beside the chat.
     await expect(console.locator("#routing-reasons")).to_contain_text("routing.decided · platform_cs")
     await expect(console.locator("#presence")).to_have_value("available")
+    # Beside the chat: suggested replies and canned responses, inserted into the reply box with a click.
+    await expect(console.locator("#suggestions li")).not_to_have_count(0)
+    await console.locator("#canned button").first.click()
+    await expect(console.locator("#reply-text")).to_have_value(re.compile(r"お問い合わせありがとうございます"))
+    await console.locator("#reply-text").fill("")
 
     await console.locator("#take").click()
     await expect(system.filter(has_text="田中 健太が担当いたします")).to_have_count(1)

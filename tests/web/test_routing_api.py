@@ -83,8 +83,8 @@ async def test_transfer_to_a_desk_keeps_the_customer_informed(server: str) -> No
         assert answer.json()["desk"] == "member_support"
         assert answer.json()["state"] == "queued"
         assert await chat.message_from("system", containing="会員サポート")
-        status = await chat.status("queued")
-        assert status["desk"] == "member_support"
+        status = await chat.wait_for(lambda frame: frame["type"] == "status" and frame["desk"] == "member_support")
+        assert status["state"] == "queued"
         both = await console.post(
             f"/api/v1/console/conversations/{conversation_id}/transfer", {"desk": "payments", "agent_id": 1}
         )
@@ -207,4 +207,7 @@ async def test_canned_responses_are_filled_in_for_the_customer(server: str) -> N
         context = (await console.get(f"/api/v1/console/conversations/{conversation_id}/context")).json()
         assert context["orders"] == []
         assert {timer["kind"] for timer in context["sla"]} == {"first_response", "resolution"}
+        # What the bot would say to the latest message, to send as is or edit.
+        assert [item["kind"] for item in context["suggestions"]][:1] == ["reply"]
+        assert context["suggestions"][0]["text"]
     await chat.__aexit__()

@@ -76,9 +76,10 @@ class Hub:
             if customers and not event.message.private:
                 frame = dumps({"type": "message", "message": customer_message(event)})
                 await _send_all(customers, frame)
-        elif customers and event.type != "conversation.created":
+        elif customers and event.type not in ("conversation.created", "conversation.offered"):
             # The customer learnt the new conversation's state from `hello`; through Redis the creation event
-            # can reach this process after the socket is registered, and would only repeat that state late.
+            # can reach this process after the socket is registered, and would only repeat that state late. An
+            # offer to an operator changes nothing the customer sees.
             frame = dumps(await self._status_frame(event.conversation))
             await _send_all(customers, frame)
         watchers = [peer for peer in self._agents if can_see(peer.agent_shop_id, event.conversation)]

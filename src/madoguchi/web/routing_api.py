@@ -14,11 +14,11 @@ from madoguchi.agents.roles import require_role
 from madoguchi.conversations import queries
 from madoguchi.domain.conversation import State
 from madoguchi.errors import NotFound
-from madoguchi.routing import assignment, callbacks, canned, sla
+from madoguchi.routing import assignment, assist, callbacks, canned, sla
 from madoguchi.routing.desks import Hours, holiday_name
 from madoguchi.store.models import Callback, Conversation, Desk, Order
 from madoguchi.store.types import utcnow
-from madoguchi.web.deps import CurrentOperator, TxDep, public_rate_limit
+from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_limit
 
 router = APIRouter(tags=["routing"])
 
@@ -133,10 +133,18 @@ class CannedOut(BaseModel):
     text: str
 
 
+class SuggestionOut(BaseModel):
+    kind: Literal["reply", "article"]
+    title: str
+    text: str
+    url: str | None
+
+
 class ContextOut(BaseModel):
     orders: list[dict[str, Any]]
     conversations: list[dict[str, Any]]
     sla: list[SlaTimerOut]
+    suggestions: list[SuggestionOut]
 
 
 def _callback_out(row: Callback) -> CallbackOut:
@@ -317,8 +325,11 @@ async def canned_responses(conversation_id: str, operator: CurrentOperator, tx: 
 
 
 @router.get("/api/v1/console/conversations/{conversation_id}/context")
-async def customer_context(conversation_id: str, operator: CurrentOperator, tx: TxDep) -> ContextOut:
-    """The customer's orders and past conversations beside the chat, and the conversation's SLA clocks."""
+async def customer_context(
+    conversation_id: str, operator: CurrentOperator, tx: TxDep, runtime: RuntimeDep
+) -> ContextOut:
+    """The customer's orders and past conversations beside the chat, the conversation's SLA clocks, and
+    suggestions: the bot's reply to the latest message and the help-centre pages for it."""
     conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id)
     orders_query = select(Order).where(Order.customer_id == conversation.customer_id)
     if operator.agent.shop_id is not None:
@@ -357,6 +368,10 @@ async def customer_context(conversation_id: str, operator: CurrentOperator, tx: 
                 state=timer.state,
             )
             for timer in await sla.running_for(tx, conversation.id)
+        ],
+        suggestions=[
+            SuggestionOut(kind=item.kind, title=item.title, text=item.text, url=item.url)
+            for item in await assist.suggestions_for(tx.session, runtime.nlu, conversation)
         ],
     )
 

@@ -13,7 +13,7 @@ const TEXTS = {
     wrong_number: "番号違い", cancelled: "取り消し", overview: "待ち行列と担当者", waiting: "待ち",
     longest: "最長待ち", reassign: "再割り当て", help: "ショートカット", close: "閉じる",
     priority: "優先度", eta: "予想待ち時間", open: "受付中", closed: "受付時間外", error: "エラー",
-    escalated: "SLA超過：{desk}へエスカレーションされました", dismiss: "閉じる",
+    escalated: "SLA超過：{desk}へエスカレーションされました", dismiss: "閉じる", suggestions: "返信の候補・ヘルプ記事",
     shortcuts: [
       ["Alt+T", "会話を対応する"], ["Alt+R", "完了にする"], ["Alt+X", "転送"], ["Alt+N", "メモ入力の切り替え"],
       ["Alt+A", "割り当てを受ける"], ["Alt+D", "割り当てを見送る"], ["Alt+1〜9", "定型文を入力欄へ"],
@@ -30,7 +30,7 @@ const TEXTS = {
     wrong_number: "Wrong number", cancelled: "Cancelled", overview: "Queues and agents", waiting: "waiting",
     longest: "longest wait", reassign: "Reassign", help: "Shortcuts", close: "Close",
     priority: "Priority", eta: "Estimated wait", open: "open", closed: "closed", error: "Error",
-    escalated: "SLA missed: escalated to {desk}", dismiss: "Dismiss",
+    escalated: "SLA missed: escalated to {desk}", dismiss: "Dismiss", suggestions: "Suggested replies and articles",
     shortcuts: [
       ["Alt+T", "Take the conversation"], ["Alt+R", "Resolve"], ["Alt+X", "Transfer"], ["Alt+N", "Toggle note mode"],
       ["Alt+A", "Accept the offer"], ["Alt+D", "Decline the offer"], ["Alt+1…9", "Insert a canned response"],
@@ -153,6 +153,11 @@ export function routingConsole({ lang, api, getCurrent, getMe, openConversation,
         context.sla.length ? el("h3", {}, t("sla")) : "",
         el("ul", { class: "sla" }, context.sla.map((timer) =>
           el("li", { class: `sla-${timer.state}` }, `${timer.kind} · ${t("due")} ${formatTime(timer.due_at, lang)} · ${timer.state}`))),
+        context.suggestions.length ? el("h3", {}, t("suggestions")) : "",
+        el("ul", { class: "suggestions", id: "suggestions" }, context.suggestions.map((item) =>
+          el("li", { class: `suggestion-${item.kind}` },
+            el("button", { type: "button", title: item.text, onclick: () => insertText(item.text) },
+              item.kind === "article" ? `📄 ${item.title}` : item.text)))),
         el("h3", {}, t("canned")),
         el("ol", { class: "canned", id: "canned" }, canned.map((item, index) =>
           el("li", {}, el("button", { type: "button", title: item.text, onclick: () => insertCanned(index) },
@@ -170,13 +175,17 @@ export function routingConsole({ lang, api, getCurrent, getMe, openConversation,
     return box;
   }
 
+  function insertText(text) {
+    const box = $("reply-text");
+    if (!box) return;
+    const start = box.selectionStart ?? box.value.length;
+    box.value = box.value.slice(0, start) + text + box.value.slice(box.selectionEnd ?? start);
+    box.focus();
+  }
+
   function insertCanned(index) {
     const item = canned[index];
-    const box = $("reply-text");
-    if (!item || !box) return;
-    const start = box.selectionStart ?? box.value.length;
-    box.value = box.value.slice(0, start) + item.text + box.value.slice(box.selectionEnd ?? start);
-    box.focus();
+    if (item) insertText(item.text);
   }
 
   async function details(c) {
