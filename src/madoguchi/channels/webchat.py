@@ -14,9 +14,11 @@ import orjson
 from sqlalchemy import select
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from madoguchi.bot.service import do_bot_turn
 from madoguchi.channels.hub import Peer, dumps
 from madoguchi.conversations import actions, queries
 from madoguchi.customers.actions import identify_customer
+from madoguchi.domain.conversation import State
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound
 from madoguchi.logs import get_logger
@@ -131,6 +133,7 @@ async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str, anonym
         text = clean_message_text(frame.get("text"), runtime.settings.max_message_chars)
         if anonymous_id is not None:
             await runtime.limits.anonymous_message(anonymous_id)
+        suggestions: dict[str, Any] | None = None
         async with runtime.transaction() as tx:
             conversation = await tx.session.scalar(
                 select(Conversation).where(Conversation.id == conversation_id).with_for_update()
@@ -139,17 +142,36 @@ async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str, anonym
                 raise NotFound("This conversation no longer exists: reload the page to start a new one.")
             was_queued = conversation.state == "queued"
             message, created = await actions.do_receive_customer_message(
-                tx, conversation, text=text, client_id=client_id
+                tx,
+                conversation,
+                text=text,
+                client_id=client_id,
+                # A chat opened from a shop's page is the shop's own inbox: its staff answer, not the bot.
+                bot_answers=runtime.nlu is not None and conversation.shop_id is None,
             )
             understanding = None
             if created and runtime.nlu is not None:
                 # Understood from the stored (masked) text, so no secret reaches the event log either.
                 understanding = runtime.nlu.understand(message.text)
                 actions.do_record_understanding(tx, conversation, message.id, understanding)
+                if conversation.state == State.BOT:
+                    turn = await do_bot_turn(
+                        tx,
+                        conversation,
+                        message,
+                        understanding,
+                        trust=runtime.trust,
+                        secret=runtime.settings.secret_key,
+                    )
+                    suggestions = turn.suggestions()
             if created and conversation.state == "queued" and not was_queued:
                 await queueing.do_route_handover(tx, conversation, understanding, runtime.settings)
             await tx.commit()
     except MadoguchiError as exc:
         log.info("chat.message_refused", code=exc.code, conversation_id=conversation_id)
         return _error(exc, client_id=client_id)
-    return dumps({"type": "ack", "client_id": client_id, "message_id": message.id, "duplicate": not created})
+    ack: dict[str, Any] = {"type": "ack", "client_id": client_id, "message_id": message.id, "duplicate": not created}
+    if suggestions is not None:
+        # The bot's quick replies and links ride on the acknowledgement (an extra field of the protocol).
+        ack["suggestions"] = suggestions
+    return dumps(ack)

@@ -15,7 +15,7 @@ from madoguchi.conversations.phrases import phrase
 from madoguchi.conversations.views import message_view, snapshot
 from madoguchi.domain.conversation import OPEN_STATES, Author, State, can_move, state_after_customer_message
 from madoguchi.errors import Conflict
-from madoguchi.nlu.pii import redact
+from madoguchi.nlu.pii import Redaction, redact
 from madoguchi.store.models import Agent, Conversation, ConversationEvent, Message
 from madoguchi.store.types import utcnow
 
@@ -59,9 +59,11 @@ async def _add_message(
     client_id: str | None = None,
     agent: Agent | None = None,
     private: bool = False,
+    mask: bool = True,
 ) -> MessageView:
-    # Card numbers, passwords, My Number and security codes never reach the database or the logs.
-    redaction = redact(text)
+    # Card numbers, passwords, My Number and security codes never reach the database or the logs. The bot's
+    # own text is built from already masked text, and its advice ("change your password now") is no secret.
+    redaction = redact(text) if mask else Redaction(text, ())
     message = Message(
         id=str(uuid.uuid4()),
         conversation_id=conversation.id,
@@ -136,12 +138,13 @@ async def find_by_client_id(tx: Tx, conversation_id: str, client_id: str) -> Mes
 
 
 async def do_receive_customer_message(
-    tx: Tx, conversation: Conversation, *, text: str, client_id: str
+    tx: Tx, conversation: Conversation, *, text: str, client_id: str, bot_answers: bool = False
 ) -> tuple[MessageView, bool]:
     """Store a customer's message once per `client_id`; returns the message and whether it is new.
 
     A resend of an already stored `client_id` returns the stored message and changes nothing, so the client
-    can resend freely until it receives the acknowledgement.
+    can resend freely until it receives the acknowledgement. With `bot_answers`, a conversation with the bot
+    stays with it: the bot replies, and queues it itself when it hands over.
     """
     existing = await find_by_client_id(tx, conversation.id, client_id)
     if existing is not None:
@@ -159,7 +162,7 @@ async def do_receive_customer_message(
         return message_view(stored), False
 
     current = State(conversation.state)
-    target = state_after_customer_message(current)
+    target = current if bot_answers and current is State.BOT else state_after_customer_message(current)
     if target is not current:
         reopened = current is State.RESOLVED
         if target is State.QUEUED:
@@ -254,3 +257,39 @@ async def do_resolve(tx: Tx, agent: Agent, conversation: Conversation) -> None:
 async def do_system_message(tx: Tx, conversation: Conversation, text: str, now: datetime) -> MessageView:
     """A notice from the platform itself (waits, hours, hand-overs), in the customer's language."""
     return await _add_message(tx, conversation, Author.SYSTEM, text, now=now)
+
+
+async def do_send_bot_message(tx: Tx, conversation: Conversation, text: str, *, now: datetime) -> MessageView:
+    """A reply of the bot, stored and delivered like any other message."""
+    return await _add_message(tx, conversation, Author.BOT, text, now=now, mask=False)
+
+
+def do_record_bot_event(tx: Tx, conversation: Conversation, type_: str, **data: Any) -> None:
+    """Something the bot did or learned (an action on an order, a cited article, a callback request)."""
+    _record(tx, conversation, type_, "bot", **data)
+
+
+async def do_hand_over(
+    tx: Tx,
+    conversation: Conversation,
+    *,
+    desk: str,
+    shop_id: str | None,
+    order_number: str | None,
+    now: datetime,
+    **handoff: Any,
+) -> None:
+    """The bot passes the conversation to a desk's queue; `handoff` (intent, entities, summary, reason) is
+    recorded as `bot.handoff` so the operator starts from what the customer already said."""
+    if shop_id is not None and desk == SHOP_DESK:
+        # A shop's order: the conversation moves to that shop's inbox, where only its staff see it.
+        conversation.shop_id = shop_id
+    if order_number is not None:
+        conversation.order_number = order_number
+    conversation.desk = desk
+    _record(tx, conversation, "bot.handoff", "bot", desk=desk, shop_id=conversation.shop_id, **handoff)
+    _move(conversation, State.QUEUED)
+    _queue(tx, conversation, now)
+    _changed(tx, conversation, "conversation.queued", "bot")
+    key = "queued_shop" if conversation.shop_id else "queued"
+    await _add_message(tx, conversation, Author.SYSTEM, phrase(key, conversation.language), now=now)

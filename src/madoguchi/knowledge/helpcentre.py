@@ -55,6 +55,8 @@ class _Page:
     title: str
     paragraphs: tuple[str, ...]
     intents: tuple[str, ...]
+    # The terms of each paragraph, found once when the index is built, for choosing the snippet.
+    paragraph_terms: tuple[frozenset[str], ...] = ()
 
 
 def _paragraphs(body: str) -> tuple[str, ...]:
@@ -64,12 +66,15 @@ def _paragraphs(body: str) -> tuple[str, ...]:
 
 def _snippet(page: _Page, terms: Sequence[str]) -> str:
     """The paragraph sharing most terms with the query, cut to a readable length."""
+    if not page.paragraphs:
+        return page.title
     wanted = set(terms)
     best = max(
-        page.paragraphs or (page.title,),
-        key=lambda paragraph: sum(1 for term in set(search_terms(paragraph)) if term in wanted),
+        range(len(page.paragraphs)),
+        key=lambda index: len(page.paragraph_terms[index] & wanted) if page.paragraph_terms else 0,
     )
-    return best if len(best) <= SNIPPET_CHARS else best[: SNIPPET_CHARS - 1] + "…"
+    paragraph = page.paragraphs[best]
+    return paragraph if len(paragraph) <= SNIPPET_CHARS else paragraph[: SNIPPET_CHARS - 1] + "…"
 
 
 class _LanguageIndex:
@@ -94,8 +99,16 @@ class HelpCentre:
         grouped: dict[str, tuple[list[_Page], list[str]]] = {}
         for article in articles:
             pages, bodies = grouped.setdefault(article.language, ([], []))
+            paragraphs = _paragraphs(article.body)
             pages.append(
-                _Page(article.slug, article.language, article.title, _paragraphs(article.body), tuple(article.intents))
+                _Page(
+                    article.slug,
+                    article.language,
+                    article.title,
+                    paragraphs,
+                    tuple(article.intents),
+                    tuple(frozenset(search_terms(paragraph)) for paragraph in paragraphs),
+                )
             )
             bodies.append(article.body)
         self._indexes = {language: _LanguageIndex(pages, bodies) for language, (pages, bodies) in grouped.items()}

@@ -1,0 +1,38 @@
+"""Signed download links: a receipt or a transcript is served to whoever holds an unexpired link the bot gave
+to the signed-in customer in their own chat, and to nobody else."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from madoguchi.errors import Forbidden
+
+LINK_HOURS = 24
+
+
+def _signature(secret: str, kind: str, subject: str, customer_id: str, expires: int) -> str:
+    message = f"{kind}\n{subject}\n{customer_id}\n{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signed_url(secret: str, kind: str, subject: str, customer_id: str, now: datetime) -> str:
+    expires = int((now + timedelta(hours=LINK_HOURS)).timestamp())
+    query = urlencode(
+        {
+            "customer": customer_id,
+            "expires": expires,
+            "signature": _signature(secret, kind, subject, customer_id, expires),
+        }
+    )
+    return f"/api/v1/downloads/{kind}/{subject}?{query}"
+
+
+def verify(secret: str, kind: str, subject: str, customer_id: str, expires: int, signature: str, now: datetime) -> None:
+    expected = _signature(secret, kind, subject, customer_id, expires)
+    if not hmac.compare_digest(expected, signature):
+        raise Forbidden("This download link is not valid: ask for a new one in the chat.")
+    if now.timestamp() > expires:
+        raise Forbidden("This download link has expired: ask for a new one in the chat.")

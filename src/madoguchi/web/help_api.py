@@ -1,0 +1,109 @@
+"""The help centre's pages and search, and the downloads the bot links to (receipts and chat transcripts)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from madoguchi.bot.links import verify
+from madoguchi.commerce.demo import DemoStore
+from madoguchi.commerce.receipts import receipt_pdf
+from madoguchi.conversations.queries import history
+from madoguchi.errors import NotFound
+from madoguchi.knowledge.helpcentre import help_centre
+from madoguchi.store.models import Article, Conversation
+from madoguchi.store.types import utcnow
+from madoguchi.web.deps import RuntimeDep, TxDep
+
+router = APIRouter(tags=["help centre"])
+MAX_QUERY_CHARS = 200
+
+
+class HelpHit(BaseModel):
+    slug: str
+    language: str
+    title: str
+    url: str
+    snippet: str
+    score: float
+
+
+class HelpSearchOut(BaseModel):
+    query: str
+    results: list[HelpHit]
+
+
+@router.get("/api/v1/help/search")
+async def search_help(
+    tx: TxDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="the customer's words")],
+    language: Annotated[str, Query(pattern="^(ja|en|zh|ko)$")] = "ja",
+    limit: Annotated[int, Query(ge=1, le=10)] = 3,
+) -> HelpSearchOut:
+    """Help-centre articles for a question, best first, each with its URL and a snippet."""
+    centre = await help_centre(tx.session)
+    hits = centre.search(q, language, limit)
+    return HelpSearchOut(
+        query=q,
+        results=[
+            HelpHit(slug=h.slug, language=h.language, title=h.title, url=h.url, snippet=h.snippet, score=h.score)
+            for h in hits
+        ],
+    )
+
+
+@router.get("/help/{slug}", response_class=HTMLResponse, include_in_schema=False)
+async def help_page(slug: str, tx: TxDep) -> HTMLResponse:
+    article = await tx.session.scalar(select(Article).where(Article.slug == slug))
+    if article is None:
+        raise NotFound(f"There is no help page {slug!r}.")
+    # The body is shown as text: an article can never carry markup or script into the page.
+    body = "".join(f"<p>{escape(line)}</p>" for line in article.body.splitlines() if line.strip())
+    page = (
+        f'<!doctype html><html lang="{escape(article.language)}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(article.title)}</title>"
+        f'<link rel="stylesheet" href="/static/style.css"></head>'
+        f'<body class="help-page"><main><h1>{escape(article.title)}</h1>{body}</main></body></html>'
+    )
+    return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/api/v1/downloads/receipt/{number}", response_class=Response, tags=["downloads"])
+async def download_receipt(
+    number: str, customer: str, expires: int, signature: str, tx: TxDep, runtime: RuntimeDep
+) -> Response:
+    """A receipt (PDF) through the signed link the bot gave a signed-in customer in their chat."""
+    verify(runtime.settings.secret_key, "receipt", number, customer, expires, signature, utcnow())
+    receipt = await DemoStore(tx.session).receipt(customer, number)
+    return Response(
+        receipt_pdf(receipt),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="receipt-{number}.pdf"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/api/v1/downloads/transcript/{conversation_id}", response_class=PlainTextResponse, tags=["downloads"])
+async def download_transcript(
+    conversation_id: str, customer: str, expires: int, signature: str, tx: TxDep, runtime: RuntimeDep
+) -> PlainTextResponse:
+    """A chat transcript (UTF-8 text) through the signed link the bot gave its customer."""
+    verify(runtime.settings.secret_key, "transcript", conversation_id, customer, expires, signature, utcnow())
+    conversation = await tx.session.get(Conversation, conversation_id)
+    if conversation is None or conversation.customer_id != customer:
+        raise NotFound("There is no such chat.")
+    lines = [f"# {conversation.created_at:%Y-%m-%d %H:%M} UTC  {conversation.id}"]
+    for message in await history(tx.session, conversation_id, include_private=False):
+        lines.append(f"[{message.created_at:%Y-%m-%d %H:%M:%S}] {message.author}: {message.text}")
+    return PlainTextResponse(
+        "\n".join(lines) + "\n",
+        headers={
+            "Content-Disposition": f'attachment; filename="chat-{conversation_id[:8]}.txt"',
+            "Cache-Control": "no-store",
+        },
+    )
