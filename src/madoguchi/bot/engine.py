@@ -382,7 +382,8 @@ class _Turn:
                 intent, confidence = keyword_intent, SWITCH_CONFIDENCE
                 break
         typed = _ORDER_NUMBER.search(self.text)
-        if typed is not None and confidence < SWITCH_CONFIDENCE and not self.ctx.customer.anonymous:
+        bare = len(_NOT_WORDS.sub("", self.text)) <= _SHORT or confidence < LOW_CONFIDENCE or intent == "out_of_scope"
+        if typed is not None and bare and not self.ctx.customer.anonymous:
             # An order number alone continues the topic (remembered across turns), or asks what it is about.
             self.state.low_confidence = 0
             topic = _WITH_ORDER.get(self.state.topic or "", self.state.topic)
