@@ -512,3 +512,49 @@ async def test_sla_targets_come_from_the_desk_and_the_priority(
         shop = await session.get(Shop, "kyoto-kotonoha")
         assert shop_desk is not None
         assert sla.targets(shop_desk, priority, shop)[sla.SHOP_PROMISE] == timedelta(hours=48)
+
+
+async def test_a_conversation_queued_by_another_channel_is_routed_by_the_periodic_pass(runtime: Runtime) -> None:
+    """A ticket from e-mail queues without the chat's routing: the next pass gives it its desk, priority,
+    reasons and SLA clocks, and tells the mail customer nothing by chat."""
+    async with runtime.transaction() as tx:
+        ticket = await actions.do_open_chat(tx, customer_id="c002", shop_id=None, language="ja", channel="email")
+        await actions.do_receive_customer_message(tx, ticket, text="オペレーターと話したいです", client_id="m1")
+        await tx.commit()
+        ticket_id = ticket.id
+    before = await system_texts(runtime, ticket_id)
+    await worker.tick(runtime, utcnow())
+    await worker.tick(runtime, utcnow())
+    decided = [event for event in await events(runtime, ticket_id) if event.type == "routing.decided"]
+    assert len(decided) == 1
+    assert decided[0].data["desk"] == "platform_cs"
+    async with runtime.sessions() as session:
+        kinds = set(await session.scalars(select(SlaTimer.kind).where(SlaTimer.conversation_id == ticket_id)))
+    assert kinds == {sla.FIRST_RESPONSE, sla.RESOLUTION}
+    assert await system_texts(runtime, ticket_id) == before
+
+
+async def test_an_escalated_or_transferred_conversation_is_not_placed_again(runtime: Runtime) -> None:
+    now = utcnow()
+    shop_chat, _ = await queued_chat(runtime, customer="c001", shop="kyoto-kotonoha", now=now)
+    async with runtime.transaction() as tx:
+        await sla.do_check_due(tx, now + timedelta(hours=49))
+        await tx.commit()
+    platform_chat, _ = await queued_chat(runtime, intent="cancel_order", now=now)
+    tanaka = await agent(runtime, "tanaka@madoguchi.localhost")
+    async with runtime.transaction() as tx:
+        row = await tx.session.get(Conversation, platform_chat)
+        assert row is not None
+        await assignment.do_transfer(tx, tanaka, row, utcnow(), desk="payments", note="")
+        await tx.commit()
+    await worker.tick(runtime, utcnow())
+    async with runtime.sessions() as session:
+        escalated = await session.get(Conversation, shop_chat)
+        transferred = await session.get(Conversation, platform_chat)
+        assert escalated is not None
+        assert transferred is not None
+        assert escalated.desk == "platform_cs"
+        assert transferred.desk == "payments"
+    for conversation_id in (shop_chat, platform_chat):
+        decided = [event for event in await events(runtime, conversation_id) if event.type == "routing.decided"]
+        assert len(decided) == 1

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from madoguchi.conversations.actions import do_system_message
-from madoguchi.conversations.queries import queue_position
+from madoguchi.conversations.queries import last_customer_texts, queue_position
 from madoguchi.errors import Unavailable
 from madoguchi.nlu.data import taxonomy
 from madoguchi.routing import sla, wording
@@ -27,7 +28,7 @@ from madoguchi.store.models import Conversation, ConversationEvent, Customer, De
 from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
-    from madoguchi.nlu.pipeline import Understanding
+    from madoguchi.nlu.pipeline import NluPipeline, Understanding
     from madoguchi.routing.triage import Triage
     from madoguchi.settings import Settings
     from madoguchi.store.tx import Tx
@@ -97,7 +98,13 @@ async def _desk_for(tx: Tx, conversation: Conversation, triage: Triage | None) -
 
 
 async def do_place(
-    tx: Tx, conversation: Conversation, triage: Triage | None, now: datetime, *, offer_callback_after_s: int = 600
+    tx: Tx,
+    conversation: Conversation,
+    triage: Triage | None,
+    now: datetime,
+    *,
+    offer_callback_after_s: int = 600,
+    notify: bool = True,
 ) -> Placement:
     """Route a conversation that has just been queued; records `routing.decided` with its reasons and tells
     the customer about a referral, closed hours or a long wait (with the offer of a callback or e-mail)."""
@@ -167,18 +174,19 @@ async def do_place(
     )
     await sla.do_start(tx, conversation, desk, priority, now)
 
-    later = now + timedelta(microseconds=2)
-    language = conversation.language
-    name = desk.name_ja if language == "ja" else desk.name_en
-    if referral_text is not None:
-        await do_system_message(tx, conversation, referral_text, later)
-        later += timedelta(microseconds=1)
-    if not open_now and opens_at is not None:
-        opens = describe_opening(opens_at, language, hours.timezone)
-        await do_system_message(tx, conversation, wording.say("closed", language, desk=name, opens=opens), later)
-    elif eta is not None and eta > offer_callback_after_s:
-        minutes = str(max(1, round(eta / 60)))
-        await do_system_message(tx, conversation, wording.say("long_wait", language, minutes=minutes), later)
+    if notify:
+        later = now + timedelta(microseconds=2)
+        language = conversation.language
+        name = desk.name_ja if language == "ja" else desk.name_en
+        if referral_text is not None:
+            await do_system_message(tx, conversation, referral_text, later)
+            later += timedelta(microseconds=1)
+        if not open_now and opens_at is not None:
+            opens = describe_opening(opens_at, language, hours.timezone)
+            await do_system_message(tx, conversation, wording.say("closed", language, desk=name, opens=opens), later)
+        elif eta is not None and eta > offer_callback_after_s:
+            minutes = str(max(1, round(eta / 60)))
+            await do_system_message(tx, conversation, wording.say("long_wait", language, minutes=minutes), later)
     return Placement(
         desk_id, priority, head_start, tuple(reasons), open_now, opens_at, eta, referral.desk if referral else None
     )
@@ -192,3 +200,62 @@ async def do_route_handover(
     return await do_place(
         tx, conversation, triage, utcnow(), offer_callback_after_s=settings.callback_offer_wait_seconds
     )
+
+
+async def do_place_unrouted(
+    tx: Tx, nlu: NluPipeline | None, settings: Settings, now: datetime, limit: int = 50
+) -> list[Placement]:
+    """Route queued conversations no channel has routed yet (a ticket from e-mail, a reopened thread), so that
+    every conversation in a queue has its desk, priority, reasons and SLA clocks whichever way it came in."""
+    # Clock-free: an event's id says what happened after what. Routed means a routing event (placement,
+    # escalation or transfer) came after the conversation last joined a queue.
+    queued_event = aliased(ConversationEvent)
+    routing_event = aliased(ConversationEvent)
+    last_queued = (
+        select(func.coalesce(func.max(queued_event.id), 0))
+        .where(
+            queued_event.conversation_id == Conversation.id,
+            queued_event.type.in_(("conversation.queued", "conversation.reopened")),
+        )
+        # Nested two levels down: without it the subquery would read every conversation's events.
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+    decided = (
+        select(routing_event.id)
+        .where(
+            routing_event.conversation_id == Conversation.id,
+            routing_event.type.in_(("routing.decided", "routing.escalated", "conversation.transferred")),
+            routing_event.id > last_queued,
+        )
+        .correlate(Conversation)
+        .exists()
+    )
+    waiting = list(
+        await tx.session.scalars(
+            select(Conversation)
+            .where(Conversation.state == "queued", Conversation.queued_at.is_not(None), ~decided)
+            .order_by(Conversation.queued_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Conversation)
+        )
+    )
+    placed = []
+    for conversation in waiting:
+        triage = None
+        if nlu is not None:
+            latest = (await last_customer_texts(tx.session, [conversation])).get(conversation.id)
+            if latest:
+                triage = await decide_understood(tx.session, nlu.understand(latest), conversation.order_number)
+        placed.append(
+            await do_place(
+                tx,
+                conversation,
+                triage,
+                now,
+                offer_callback_after_s=settings.callback_offer_wait_seconds,
+                # Notices about waits and hours belong on a live chat; a mail thread is answered by mail.
+                notify=conversation.channel == "chat",
+            )
+        )
+    return placed

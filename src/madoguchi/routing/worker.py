@@ -10,7 +10,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from madoguchi.logs import get_logger
-from madoguchi.routing import assignment, sla
+from madoguchi.routing import assignment, queueing, sla
 from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -25,6 +25,9 @@ async def tick(runtime: Runtime, now: datetime | None = None) -> dict[str, int]:
     """One pass; `now` is given by tests that drive a clock of their own."""
     now = now or utcnow()
     policy = assignment.OfferPolicy(accept_timeout=runtime.settings.offer_timeout)
+    async with runtime.transaction() as tx:
+        await queueing.do_place_unrouted(tx, runtime.nlu, runtime.settings, now)
+        await tx.commit()
     async with runtime.transaction() as tx:
         expired = await assignment.do_expire_offers(tx, now)
         offered = await assignment.do_offer_waiting(tx, now, policy)
