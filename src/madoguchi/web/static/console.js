@@ -2,6 +2,7 @@
 import { bindComposer, el, formatTime, newId } from "./composer.js";
 import { pickLanguage, translator } from "./i18n.js";
 import { routingConsole } from "./console-routing.js";
+import { eventDetail } from "./console-events.js";
 
 const lang = pickLanguage(["ja", "en"]);
 const t = translator(lang);
@@ -167,7 +168,8 @@ function renderConversation() {
       understood(c)),
     el("h3", {}, t("events")),
     el("ol", { class: "events" }, c.events.map((event) =>
-      el("li", {}, el("time", {}, formatTime(event.created_at, lang)), ` ${event.type} · ${event.actor}`))),
+      el("li", {}, el("time", {}, formatTime(event.created_at, lang)), ` ${event.type} · ${event.actor}`,
+        eventDetail(event, c.id, lang)))),
   );
   if (routing) {
     routing.details(c).then((parts) => { if (current === c) $("details").prepend(...parts.flat().filter(Boolean)); });
