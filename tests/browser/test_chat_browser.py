@@ -288,7 +288,8 @@ async def assert_page_saw_a_composing_enter(page: Page) -> None:
 
 
 async def test_enter_that_confirms_ime_composition_does_not_send(server: str, browser: Browser) -> None:
-    reading, conversion = "にもつ", "荷物"
+    # A request for a person: the bot hands the conversation to the operators' queue at once.
+    reading, conversion = "おぺれーたー", "オペレーター"
 
     # The customer's chat box.
     customer = await open_customer_chat(browser, server)
@@ -322,7 +323,8 @@ async def test_enter_that_confirms_ime_composition_does_not_send(server: str, br
     await wait_until_conversation_settles(console)
     reply_box = console.locator("#reply-text")
     await expect(reply_box).to_be_focused()
-    await expect(console.locator("#conversation .messages li.message")).to_have_count(2)  # the customer's, the notice
+    # The customer's, the bot's hand-over and the notice.
+    await expect(console.locator("#conversation .messages li.message")).to_have_count(3)
     await record_key_events(reply_box)
     cdp = await operator.context.new_cdp_session(console)
     await compose_with_ime_and_confirm(cdp, reading, conversion)
@@ -330,7 +332,7 @@ async def test_enter_that_confirms_ime_composition_does_not_send(server: str, br
     await expect(reply_box).to_have_value(conversion)
     await asyncio.sleep(NON_EVENT_S)  # a bounded wait to prove a non-event
     await expect(reply_box).to_have_value(conversion)
-    await expect(console.locator("#conversation .messages li.message")).to_have_count(2)
+    await expect(console.locator("#conversation .messages li.message")).to_have_count(3)
     assert [request for request in operator.requests if request.startswith("POST ")] == [
         "POST " + server + "/api/v1/auth/login"
     ]
@@ -392,7 +394,8 @@ async def test_operators_draft_survives_live_updates_of_the_open_conversation(se
     console_tab = await open_console(browser, server)
     chat_tab = await open_customer_chat(browser, server)
     console, chat = console_tab.page, chat_tab.page
-    await customer_says(chat, "領収書を発行してほしいです")
+    # The bot hands a request for a person straight to the operators' queue.
+    await customer_says(chat, "領収書の件で担当者と話したいです")
     await console.locator("#queue li.item").filter(has_text="領収書").click()
     await console.locator("#take").click()
     await expect(console.locator("#conversation .state")).to_have_text("assigned")

@@ -20,6 +20,9 @@ let socket = null;
 let retry = 0;
 let conversationId = null;
 const shown = new Map(); // message id or client id -> list item
+// The bot's quick replies and links, by the id of the bot message they belong to (they ride on the ack,
+// which may arrive before or after that message).
+const suggestions = new Map();
 // Messages typed but not yet acknowledged survive a reload and are resent with the same client id.
 const outbox = new Map(JSON.parse(localStorage.getItem(storeKey("outbox")) || "[]"));
 
@@ -59,7 +62,31 @@ function render(message, pending = false) {
     item.dataset.id = message.id;
     shown.set(message.id, item);
   }
+  if (message.id && suggestions.has(message.id)) attachSuggestions(item, suggestions.get(message.id));
   item.scrollIntoView({ block: "end" });
+}
+
+function attachSuggestions(item, found) {
+  const parts = [];
+  if (found.links.length) {
+    parts.push(el("ul", { class: "links" }, found.links.map((link) => el("li", {}, el("a", {
+      href: link.url,
+      target: link.kind === "article" || link.kind === "contact" ? "_blank" : null,
+      rel: "noopener",
+      download: link.kind === "receipt" || link.kind === "transcript" ? "" : null,
+    }, link.title)))));
+  }
+  if (found.quick_replies.length) {
+    parts.push(el("div", { class: "quick-replies" }, found.quick_replies.map((reply) => el("button", {
+      type: "button",
+      onclick: () => {
+        // One answer per question: the buttons go once one is chosen.
+        for (const block of ui.messages.querySelectorAll(".quick-replies")) block.remove();
+        send(reply.text);
+      },
+    }, reply.label))));
+  }
+  item.append(...parts);
 }
 
 function flushOutbox() {
@@ -120,6 +147,12 @@ function onFrame(frame) {
         shown.set(frame.message_id, item);
         const time = item.querySelector(".time");
         if (time && text !== undefined) time.textContent = formatTime(new Date().toISOString(), lang);
+      }
+      if (frame.suggestions) {
+        for (const block of ui.messages.querySelectorAll(".quick-replies")) block.remove();
+        suggestions.set(frame.suggestions.message_id, frame.suggestions);
+        const answer = shown.get(frame.suggestions.message_id);
+        if (answer) attachSuggestions(answer, frame.suggestions);
       }
       break;
     }
