@@ -140,7 +140,8 @@ async def do_place(
     head_start, policy_reasons = POLICY.head_start(priority, money, tier, repeat)
     if triage is not None:
         reasons = [reason for reason in triage.reasons if reason != "handoff"] + reasons
-    reasons += [reason for reason in policy_reasons if reason not in reasons]
+    # Triage and placement may name the same reason (order_owner:shop): each is said once.
+    reasons = list(dict.fromkeys([*reasons, *policy_reasons]))
 
     queued_at = conversation.queued_at or now
     conversation.desk = desk_id
