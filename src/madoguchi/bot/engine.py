@@ -80,6 +80,11 @@ _CREDENTIALS_ENTERED = re.compile(
     r"gave (?:them|it) my (?:password|card)",
     re.IGNORECASE,
 )
+_SCAM_WORDS = re.compile(
+    r"偽|怪しい|あやしい|詐欺|フィッシング|不審|本物|公式|phishing|scam|fake|suspicious|is (?:this|it) real|legit|"
+    r"钓鱼|诈骗|假|사기|피싱",
+    re.IGNORECASE,
+)
 _THANKS = re.compile(r"ありがと|助かり|thank|thx|谢谢|감사|고마", re.IGNORECASE)
 _LATEST = re.compile(r"最新|一番新しい|直近|さっき|latest|most recent|newest|last one|最近", re.IGNORECASE)
 _ORDER_NUMBER = re.compile(r"MD-?\d{8}", re.IGNORECASE)
@@ -381,6 +386,11 @@ class _Turn:
             if confidence < SWITCH_CONFIDENCE and pattern.search(self.text):
                 intent, confidence = keyword_intent, SWITCH_CONFIDENCE
                 break
+        doubt = _SCAM_WORDS.search(self.text) or _CREDENTIALS_ENTERED.search(self.text)
+        if doubt and self._items_to_check():
+            # A link, number or address pasted with doubt about it is a scam check, whatever else it says.
+            intent = intent if intent in ("report_scam", "verify_official_contact") else "report_scam"
+            confidence = max(confidence, SWITCH_CONFIDENCE)
         typed = _ORDER_NUMBER.search(self.text)
         bare = len(_NOT_WORDS.sub("", self.text)) <= _SHORT or confidence < LOW_CONFIDENCE or intent == "out_of_scope"
         if typed is not None and bare and not self.ctx.customer.anonymous:
@@ -723,6 +733,11 @@ class _Turn:
         await self._return(order)
 
     async def _cancel(self, order: OrderInfo) -> None:
+        if order.status == "cancelled":
+            # Already done, whoever sold it: say so, and where the money stands.
+            self._say("already_cancelled", number=order.number)
+            await self._refund(order)
+            return
         if order.shop_id:
             await self._hand_over("shop_order", desk="shop", order=order)
             return
