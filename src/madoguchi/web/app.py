@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_api.router)
     app.include_router(routing_api.router)
     app.include_router(help_api.router)
+    app.include_router(help_api.console_router)
     app.include_router(triage_api.router)
     app.include_router(trust_api.router)
     app.include_router(trust_api.console_router)

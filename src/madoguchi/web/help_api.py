@@ -5,22 +5,25 @@ from __future__ import annotations
 from html import escape
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from madoguchi.agents.roles import require_role
 from madoguchi.bot.links import verify
 from madoguchi.commerce.demo import DemoStore
 from madoguchi.commerce.receipts import receipt_pdf
 from madoguchi.conversations.queries import history
 from madoguchi.errors import NotFound
-from madoguchi.knowledge.helpcentre import help_centre
+from madoguchi.knowledge.articles import do_save_article
+from madoguchi.knowledge.helpcentre import article_url, help_centre
 from madoguchi.store.models import Article, Conversation
 from madoguchi.store.types import utcnow
-from madoguchi.web.deps import RuntimeDep, TxDep
+from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_limit
 
 router = APIRouter(tags=["help centre"])
+console_router = APIRouter(prefix="/api/v1/console", tags=["help centre"])
 MAX_QUERY_CHARS = 200
 
 
@@ -38,7 +41,7 @@ class HelpSearchOut(BaseModel):
     results: list[HelpHit]
 
 
-@router.get("/api/v1/help/search")
+@router.get("/api/v1/help/search", dependencies=[Depends(public_rate_limit("help.search"))])
 async def search_help(
     tx: TxDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="the customer's words")],
@@ -106,4 +109,54 @@ async def download_transcript(
             "Content-Disposition": f'attachment; filename="chat-{conversation_id[:8]}.txt"',
             "Cache-Control": "no-store",
         },
+    )
+
+
+class ArticleIn(BaseModel):
+    language: str
+    title: str
+    body: str
+    intents: list[str] = []
+    category: str = "general"
+
+
+class ArticleOut(ArticleIn):
+    slug: str
+    url: str
+
+
+@console_router.get("/articles")
+async def list_articles(tx: TxDep, operator: CurrentOperator) -> list[ArticleOut]:
+    """Every help-centre article (admins and supervisors edit them)."""
+    require_role(operator.agent, "admin", "supervisor")
+    rows = await tx.session.scalars(select(Article).order_by(Article.language, Article.slug))
+    return [_article_out(row) for row in rows]
+
+
+@console_router.put("/articles/{slug}")
+async def save_article(slug: str, body: ArticleIn, tx: TxDep, operator: CurrentOperator) -> ArticleOut:
+    """Create or replace an article; the bot cites the new text from the next message on."""
+    require_role(operator.agent, "admin", "supervisor")
+    article = await do_save_article(
+        tx.session,
+        slug,
+        language=body.language,
+        title=body.title,
+        body=body.body,
+        intents=body.intents,
+        category=body.category,
+    )
+    await tx.commit()
+    return _article_out(article)
+
+
+def _article_out(article: Article) -> ArticleOut:
+    return ArticleOut(
+        slug=article.slug,
+        url=article_url(article.slug),
+        language=article.language,
+        title=article.title,
+        body=article.body,
+        intents=list(article.intents),
+        category=article.category,
     )

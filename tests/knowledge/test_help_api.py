@@ -1,0 +1,62 @@
+"""The help centre over HTTP: search, the article pages, and editing by admins and supervisors only; the bot
+cites an edited article from the next message on."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.bot.conftest import guest
+from tests.helpers import SHOP_AGENT_YAMADA, Console
+
+ADMIN = ("admin@madoguchi.localhost", "demo-admin-madoguchi")
+
+
+async def test_search_returns_pages_with_url_and_snippet(server: str) -> None:
+    async with httpx.AsyncClient(base_url=server) as http:
+        answer = await http.get("/api/v1/help/search", params={"q": "返品したい", "language": "ja"})
+        assert answer.status_code == 200
+        first = answer.json()["results"][0]
+        assert first["slug"] == "returns-exchanges"
+        assert first["url"] == "/help/returns-exchanges"
+        assert first["snippet"]
+        page = await http.get(first["url"])
+        assert page.status_code == 200
+        assert "返品・交換の方法" in page.text
+        assert (await http.get("/help/no-such-page")).status_code == 404
+        assert (await http.get("/api/v1/help/search", params={"q": ""})).status_code == 422
+
+
+async def test_an_article_edited_by_an_admin_is_searched_and_cited(server: str) -> None:
+    text = "年末年始（12月29日〜1月3日）は、ショップからの発送が1月4日以降になります。"
+    async with Console(server, *ADMIN) as admin:
+        answer = await admin.http.put(
+            "/api/v1/console/articles/new-year-shipping",
+            json={"language": "ja", "title": "年末年始の発送について", "body": text, "intents": ["delivery_period"]},
+            headers={"X-CSRF-Token": admin.csrf},
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["url"] == "/help/new-year-shipping"
+        listed = await admin.get("/api/v1/console/articles")
+        assert "new-year-shipping" in [article["slug"] for article in listed.json()]
+    async with httpx.AsyncClient(base_url=server) as http:
+        found = await http.get("/api/v1/help/search", params={"q": "年末年始の発送"})
+        assert found.json()["results"][0]["slug"] == "new-year-shipping"
+    async with guest(server) as chat:
+        await chat.ask("年末年始の発送はいつになりますか")
+        assert "/help/new-year-shipping" in await chat.bot("年末年始")
+
+
+async def test_shop_staff_cannot_edit_articles(server: str) -> None:
+    async with Console(server, *SHOP_AGENT_YAMADA) as shop:
+        answer = await shop.http.put(
+            "/api/v1/console/articles/returns-exchanges",
+            json={"language": "ja", "title": "x", "body": "y"},
+            headers={"X-CSRF-Token": shop.csrf},
+        )
+        assert answer.status_code == 403
+        bad = await shop.http.put(
+            "/api/v1/console/articles/BAD SLUG",
+            json={"language": "ja", "title": "x", "body": "y"},
+            headers={"X-CSRF-Token": shop.csrf},
+        )
+        assert bad.status_code in (403, 422)
