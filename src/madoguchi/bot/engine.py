@@ -85,6 +85,10 @@ _SCAM_WORDS = re.compile(
     r"钓鱼|诈骗|假|사기|피싱",
     re.IGNORECASE,
 )
+_GREETING = re.compile(
+    r"こんにち|こんばん|おはよう|はじめまして|もしもし|hello|\bhi\b|\bhey\b|你好|안녕", re.IGNORECASE
+)
+_SHORT_OFF_TOPIC = 8
 _THANKS = re.compile(r"ありがと|助かり|thank|thx|谢谢|감사|고마", re.IGNORECASE)
 _LATEST = re.compile(r"最新|一番新しい|直近|さっき|latest|most recent|newest|last one|最近", re.IGNORECASE)
 _ORDER_NUMBER = re.compile(r"MD-?\d{8}", re.IGNORECASE)
@@ -412,8 +416,14 @@ class _Turn:
             self._say("thanks")
             self.out.resolved = True
             return
-        unsure = confidence < LOW_CONFIDENCE or (intent == "out_of_scope" and confidence < CLEAR_OFF_TOPIC)
-        if unsure and intent != "greeting":
+        letters = len(_NOT_WORDS.sub("", self.text))
+        unsure = (
+            (confidence < LOW_CONFIDENCE and intent != "greeting")
+            # "hmm", "uh what": too short to be a question about something else.
+            or (intent == "out_of_scope" and (confidence < CLEAR_OFF_TOPIC or letters <= _SHORT_OFF_TOPIC))
+            or (intent == "greeting" and confidence < CLEAR_OFF_TOPIC and not _GREETING.search(self.text))
+        )
+        if unsure:
             self.state.low_confidence += 1
             if self.state.low_confidence >= 2:
                 await self._hand_over("low_confidence", desk=PLATFORM_DESK)
