@@ -123,3 +123,33 @@ async def test_a_question_is_never_asked_a_third_time(server: str, settings: Set
         data, _ = await _handoff(settings, chat.hello["conversation_id"])
     assert data["reason"] == "repeated_question"
     assert "order MD-28403327" in data["summary"]
+
+
+async def test_a_failing_bot_keeps_the_message_changes_nothing_and_hands_over(
+    server: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from madoguchi.bot.engine import Bot
+    from madoguchi.commerce.demo import DemoStore
+
+    async def cancel_then_fail(self: Bot, state: Any, text: str, understood: Any, ctx: Any) -> Any:
+        await DemoStore(ctx.session).cancel("c001", "MD-14192372")
+        raise RuntimeError("a bug in a flow")
+
+    monkeypatch.setattr(Bot, "respond", cancel_then_fail)
+    async with signed_in(server, settings, "c001") as chat:
+        ack = await chat.ask("MD-14192372をキャンセルして")
+        assert ack["duplicate"] is False
+        status = await chat.status("queued")
+        data, _ = await _handoff(settings, chat.hello["conversation_id"])
+    assert status["desk"] == "platform_cs"
+    assert data["reason"] == "bot_error"
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            from madoguchi.store.models import Order
+
+            order = await session.get(Order, "MD-14192372")
+            assert order is not None
+            assert order.status == "preparing"  # the half-done cancellation was rolled back
+    finally:
+        await engine.dispose()
