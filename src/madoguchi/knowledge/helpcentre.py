@@ -165,7 +165,6 @@ class _Cached:
 
 
 _cache: dict[str, _Cached] = {}
-_lock = asyncio.Lock()
 
 
 async def _fingerprint(session: AsyncSession) -> tuple[int, datetime | None]:
@@ -180,17 +179,17 @@ async def help_centre(session: AsyncSession) -> HelpCentre:
     now = time.monotonic()
     if cached is not None and now - cached.checked_at < RECHECK_SECONDS:
         return cached.centre
-    async with _lock:
-        fingerprint = await _fingerprint(session)
-        cached = _cache.get(key)
-        if cached is None or cached.fingerprint != fingerprint:
-            articles = list(await session.scalars(select(Article).order_by(Article.id)))
-            # Building takes milliseconds for hundreds of pages; off the loop for larger help centres.
-            centre = await asyncio.to_thread(HelpCentre, articles) if len(articles) > 500 else HelpCentre(articles)
-            cached = _Cached(fingerprint, centre, now)
-            _cache[key] = cached
-        cached.checked_at = now
-        return cached.centre
+    # No lock: two requests rebuilding at the same moment build the same index, and the last one is kept.
+    fingerprint = await _fingerprint(session)
+    cached = _cache.get(key)
+    if cached is None or cached.fingerprint != fingerprint:
+        articles = list(await session.scalars(select(Article).order_by(Article.id)))
+        # Building takes milliseconds for hundreds of pages; off the loop for larger help centres.
+        centre = await asyncio.to_thread(HelpCentre, articles) if len(articles) > 500 else HelpCentre(articles)
+        cached = _Cached(fingerprint, centre, now)
+        _cache[key] = cached
+    cached.checked_at = now
+    return cached.centre
 
 
 def invalidate() -> None:
