@@ -4,14 +4,24 @@ main ones in Chinese and Korean), on SQLite and on PostgreSQL: what the customer
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from madoguchi.store.db import create_engine, session_factory
-from madoguchi.store.models import ConversationEvent, Order, OrderAddressChange, ReturnRequest, TrustReport
+from madoguchi.store.models import (
+    Callback,
+    ConversationEvent,
+    Order,
+    OrderAddressChange,
+    ReturnRequest,
+    TrustReport,
+)
 from tests.bot.conftest import BotChat, guest, signed_in
+
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -311,7 +321,7 @@ async def test_contact_the_seller_opens_the_shops_inbox(server: str, settings: S
         assert (await chat.status("queued"))["desk"] == "shop"
 
 
-async def test_callback_request_is_recorded_with_a_valid_number(server: str, settings: Settings) -> None:
+async def test_callback_request_is_booked_with_a_valid_number(server: str, settings: Settings) -> None:
     async with signed_in(server, settings, "c001") as chat:
         await chat.ask("折り返し電話してほしい")
         await chat.bot("お電話番号")
@@ -320,10 +330,13 @@ async def test_callback_request_is_recorded_with_a_valid_number(server: str, set
         await chat.ask("090-3812-4471")
         await chat.bot("時間帯")
         await chat.ask("午後")
-        await chat.bot("お電話します")
+        notice = await chat.message_from("system", "折り返しのお電話を承りました")
+        assert "090-3812-4471" in notice["text"]
         events = await _events(settings, chat.hello["conversation_id"], "callback.requested")
-    assert events[0]["phone_e164"] == "+819038124471"
-    assert events[0]["window"] == "afternoon"
+    callback = await _read(settings, select(Callback).where(Callback.id == events[0]["callback_id"]))
+    assert callback.phone_e164 == "+819038124471"
+    assert callback.window_end.astimezone(TOKYO).hour == 18
+    assert callback.state == "waiting"
 
 
 async def _conversation_with(chat: BotChat) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -962,18 +962,16 @@ class _Turn:
         window = next((name for name, pattern in _WINDOWS.items() if pattern.search(self.text)), None)
         if window is None:
             return False
-        label = button(window, self.lang)
-        self._say(
-            "callback_booked", phone=self.state.slots.get("phone_display", ""), window=label, our_number="0120-000-000"
-        )
+        start, end = callback_window(window, self.ctx.now)
+        # Routing books the call (its queue, retries and the customer's notice with the time and number).
         self.out.events.append(
             (
-                "callback.requested",
+                "bot.callback",
                 {
-                    "phone_e164": self.state.slots.get("phone", ""),
-                    "window": window,
-                    "language": self.lang,
-                    "topic": self.state.topic,
+                    "phone": self.state.slots.get("phone", ""),
+                    "window_start": start.isoformat(),
+                    "window_end": end.isoformat(),
+                    "topic": self.state.topic or "",
                 },
             )
         )
@@ -1032,3 +1030,18 @@ class _Turn:
             self._say("payment_checks", title=hit.title, url=hit.url)
             self.out.links.append(Link(hit.title, hit.url, "article"))
         await self._hand_over("payment_issue", desk="payments")
+
+
+# Japan time spans of the windows offered as buttons.
+_WINDOW_HOURS = {"morning": (9, 12), "afternoon": (12, 18), "evening": (18, 21)}
+
+
+def callback_window(window: str, now: datetime) -> tuple[datetime, datetime]:
+    """The next span of the chosen window (today's if it has not ended, else tomorrow's), from now at the
+    earliest."""
+    first, last = _WINDOW_HOURS[window]
+    local = now.astimezone(_TOKYO)
+    day = local.date() if local.hour < last else local.date() + timedelta(days=1)
+    start = datetime.combine(day, time(first), tzinfo=_TOKYO)
+    end = datetime.combine(day, time(last), tzinfo=_TOKYO)
+    return max(start, now), end

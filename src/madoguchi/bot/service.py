@@ -7,7 +7,7 @@ order and the hand-over commit with the message, so an acknowledged message alwa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from madoguchi.bot.engine import PLATFORM_DESK, Bot, BotContext, CustomerRef, Handoff, Outcome
@@ -15,8 +15,10 @@ from madoguchi.bot.state import DialogueState, load_state, save_state
 from madoguchi.bus import MessageView
 from madoguchi.commerce.demo import DemoStore
 from madoguchi.conversations import actions
+from madoguchi.errors import MadoguchiError
 from madoguchi.knowledge.helpcentre import help_centre
 from madoguchi.logs import get_logger
+from madoguchi.routing.callbacks import request_callback
 from madoguchi.store.models import Customer
 from madoguchi.store.types import utcnow
 
@@ -89,6 +91,9 @@ async def do_bot_turn(
         outcome.handoff = Handoff(PLATFORM_DESK, "normal", "bot_error", f"{state.topic}; bot_error")
     save_state(session, conversation.id, state, row)
     for type_, data in outcome.events:
+        if type_ == "bot.callback":
+            outcome.texts += await _book_callback(tx, conversation, data, now, outcome.language)
+            continue
         actions.do_record_bot_event(tx, conversation, type_, message_id=message.id, **data)
     views = []
     for index, text in enumerate(outcome.texts):
@@ -125,3 +130,26 @@ async def do_bot_turn(
             language=outcome.language,
         )
     return BotTurn(outcome, tuple(views))
+
+
+async def _book_callback(
+    tx: Tx, conversation: Conversation, data: dict[str, Any], now: datetime, language: str
+) -> list[str]:
+    """Book the call through routing's callback queue; what it refuses (a premium-rate number, a callback
+    already booked) is told to the customer in its own words."""
+    try:
+        async with tx.session.begin_nested():
+            await request_callback(
+                tx,
+                customer_id=conversation.customer_id,
+                phone=str(data["phone"]),
+                window_start=datetime.fromisoformat(str(data["window_start"])),
+                window_end=datetime.fromisoformat(str(data["window_end"])),
+                now=now,
+                conversation=conversation,
+                topic=str(data.get("topic", "")),
+                language=language,
+            )
+    except MadoguchiError as exc:
+        return [exc.message]
+    return []

@@ -323,12 +323,6 @@ _TEXTS: dict[str, dict[str, str]] = {
         "ja": "恐れ入ります、下のボタンから時間帯をお選びください。",
         "en": "Sorry, please choose a time with the buttons below.",
     },
-    "callback_booked": {
-        "ja": "{phone} に{window}のあいだにお電話します。担当者からお掛けする番号は {our_number} です。",
-        "en": "We will call {phone} {window}. We call from {our_number}.",
-        "zh": "我们将在{window}致电 {phone}。",
-        "ko": "{window}에 {phone}(으)로 전화드리겠습니다.",
-    },
     "history": {
         "ja": "過去のチャットの記録です。リンクからテキストでダウンロードできます（{hours}時間有効）：\n{lines}",
         "en": "Your past chats. Each link downloads the transcript as text (valid for {hours} hours):\n{lines}",
