@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=4000, gt=0)
     """Longest customer or operator message accepted, in characters."""
 
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    """Largest photo a customer or an operator may send in a chat, in bytes (10 MB by default)."""
+
     nlu_model: Path = Path("var/nlu/intent-model.pkl")
     """The intent model file built by `madoguchi nlu train` (relative paths are from the working directory)."""
 

@@ -28,6 +28,16 @@ class ConversationSnapshot(_Frozen):
     last_activity_at: datetime
 
 
+class AttachmentView(_Frozen):
+    """A photo carried by a message; `url` is the customer's signed download link (None in the console)."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    url: str | None = None
+
+
 class MessageView(_Frozen):
     id: str
     conversation_id: str
@@ -37,6 +47,7 @@ class MessageView(_Frozen):
     client_id: str | None = None
     private: bool = False
     agent_name: str | None = None
+    attachment: AttachmentView | None = None
 
 
 class MessageCreated(_Frozen):

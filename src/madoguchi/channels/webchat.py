@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from madoguchi.bot.service import do_bot_turn
 from madoguchi.channels.hub import Peer, dumps
-from madoguchi.conversations import actions, queries
+from madoguchi.conversations import actions, photos, queries
 from madoguchi.customers.actions import identify_customer
 from madoguchi.domain.conversation import State
 from madoguchi.domain.text import clean_message_text
@@ -96,7 +96,16 @@ async def _open(
                 language=language if customer.is_anonymous else customer.language,
             )
         await tx.commit()
-        history = await queries.history(tx.session, conversation.id, include_private=False) if resumed else []
+        history = (
+            await queries.history(
+                tx.session,
+                conversation.id,
+                include_private=False,
+                photo_url=photos.customer_links(settings.secret_key, customer.id),
+            )
+            if resumed
+            else []
+        )
         position = await queries.queue_position(tx.session, conversation) if resumed else None
     hello: dict[str, Any] = {
         "type": "hello",

@@ -22,7 +22,7 @@ from madoguchi.store.types import utcnow
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from madoguchi.bus.events import ConversationChangeType
+    from madoguchi.bus.events import AttachmentView, ConversationChangeType
     from madoguchi.nlu.pipeline import Understanding
     from madoguchi.store.tx import Tx
 
@@ -60,6 +60,7 @@ async def _add_message(
     agent: Agent | None = None,
     private: bool = False,
     mask: bool = True,
+    attachment: AttachmentView | None = None,
 ) -> MessageView:
     # Card numbers, passwords, My Number and security codes never reach the database or the logs. The bot's
     # own text is built from already masked text, and its advice ("change your password now") is no secret.
@@ -85,7 +86,7 @@ async def _add_message(
         private=private,
         **({"redacted": list(redaction.removed)} if redaction.removed else {}),
     )
-    view = message_view(message, agent.name if agent else None)
+    view = message_view(message, agent.name if agent else None, attachment)
     tx.publish_on_commit(MessageCreated(conversation=snapshot(conversation), message=view))
     return view
 
@@ -138,7 +139,13 @@ async def find_by_client_id(tx: Tx, conversation_id: str, client_id: str) -> Mes
 
 
 async def do_receive_customer_message(
-    tx: Tx, conversation: Conversation, *, text: str, client_id: str, bot_answers: bool = False
+    tx: Tx,
+    conversation: Conversation,
+    *,
+    text: str,
+    client_id: str,
+    bot_answers: bool = False,
+    attachment: AttachmentView | None = None,
 ) -> tuple[MessageView, bool]:
     """Store a customer's message once per `client_id`; returns the message and whether it is new.
 
@@ -150,7 +157,9 @@ async def do_receive_customer_message(
     if existing is not None:
         return message_view(existing), False
     now = utcnow()
-    view = await _add_message(tx, conversation, Author.CUSTOMER, text, now=now, client_id=client_id)
+    view = await _add_message(
+        tx, conversation, Author.CUSTOMER, text, now=now, client_id=client_id, attachment=attachment
+    )
     try:
         await tx.session.flush()
     except IntegrityError:
@@ -222,7 +231,13 @@ async def do_take(tx: Tx, agent: Agent, conversation: Conversation) -> None:
 
 
 async def do_send_agent_message(
-    tx: Tx, agent: Agent, conversation: Conversation, *, text: str, client_id: str | None = None
+    tx: Tx,
+    agent: Agent,
+    conversation: Conversation,
+    *,
+    text: str,
+    client_id: str | None = None,
+    attachment: AttachmentView | None = None,
 ) -> MessageView:
     """An operator's reply. Replying to an unassigned conversation takes it first."""
     if client_id is not None:
@@ -233,7 +248,9 @@ async def do_send_agent_message(
         raise Conflict("This conversation is resolved; it reopens when the customer writes again.")
     if conversation.assignee_id != agent.id:
         await do_take(tx, agent, conversation)
-    view = await _add_message(tx, conversation, Author.AGENT, text, now=utcnow(), client_id=client_id, agent=agent)
+    view = await _add_message(
+        tx, conversation, Author.AGENT, text, now=utcnow(), client_id=client_id, agent=agent, attachment=attachment
+    )
     if conversation.state == State.ASSIGNED:
         conversation.state = State.WAITING.value
         _changed(tx, conversation, "conversation.waiting", f"agent:{agent.id}")

@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 
+from madoguchi.bus.events import AttachmentView
 from madoguchi.conversations.views import message_view
 from madoguchi.domain.conversation import State
 from madoguchi.errors import NotFound
-from madoguchi.store.models import Agent, Conversation, ConversationEvent, Customer, Message
+from madoguchi.store.models import Agent, Conversation, ConversationEvent, Customer, Message, MessageAttachment
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime, timedelta
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,9 +100,15 @@ async def queue_position(session: AsyncSession, conversation: Conversation) -> i
 
 
 async def history(
-    session: AsyncSession, conversation_id: str, *, include_private: bool, limit: int = 500
+    session: AsyncSession,
+    conversation_id: str,
+    *,
+    include_private: bool,
+    limit: int = 500,
+    photo_url: Callable[[str], str] | None = None,
 ) -> list[MessageView]:
-    """The latest messages of a conversation, oldest first, with the operator's display name."""
+    """The latest messages of a conversation, oldest first, with the operator's display name and the photo
+    each carries; `photo_url` gives a photo's link for the customer (the console builds its own)."""
     query = (
         select(Message, Agent.name)
         .outerjoin(Agent, Agent.id == Message.agent_id)
@@ -111,7 +119,35 @@ async def history(
     if not include_private:
         query = query.where(Message.private.is_(False))
     rows = (await session.execute(query)).all()
-    return [message_view(message, name) for message, name in reversed(rows)]
+    attachments = await _attachments_of(session, [message.id for message, _ in rows], photo_url)
+    return [message_view(message, name, attachments.get(message.id)) for message, name in reversed(rows)]
+
+
+async def _attachments_of(
+    session: AsyncSession, message_ids: list[str], photo_url: Callable[[str], str] | None
+) -> dict[str, AttachmentView]:
+    if not message_ids:
+        return {}
+    # Only the columns of the view: the photo's bytes stay in the database.
+    rows = await session.execute(
+        select(
+            MessageAttachment.id,
+            MessageAttachment.message_id,
+            MessageAttachment.filename,
+            MessageAttachment.content_type,
+            MessageAttachment.size,
+        ).where(MessageAttachment.message_id.in_(message_ids))
+    )
+    return {
+        message_id: AttachmentView(
+            id=attachment_id,
+            filename=filename,
+            content_type=content_type,
+            size=size,
+            url=photo_url(attachment_id) if photo_url else None,
+        )
+        for attachment_id, message_id, filename, content_type, size in rows.all()
+    }
 
 
 async def events_of(session: AsyncSession, conversation_id: str) -> list[ConversationEvent]:

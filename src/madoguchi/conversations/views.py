@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from madoguchi.bus import ConversationSnapshot, MessageView
 
 if TYPE_CHECKING:
+    from madoguchi.bus.events import AttachmentView
     from madoguchi.store.models import Conversation, Message
 
 
@@ -26,7 +27,9 @@ def snapshot(conversation: Conversation) -> ConversationSnapshot:
     )
 
 
-def message_view(message: Message, agent_name: str | None = None) -> MessageView:
+def message_view(
+    message: Message, agent_name: str | None = None, attachment: AttachmentView | None = None
+) -> MessageView:
     return MessageView(
         id=message.id,
         conversation_id=message.conversation_id,
@@ -36,4 +39,5 @@ def message_view(message: Message, agent_name: str | None = None) -> MessageView
         client_id=message.client_id,
         private=message.private,
         agent_name=agent_name,
+        attachment=attachment,
     )

@@ -18,7 +18,17 @@ from madoguchi.errors import MadoguchiError
 from madoguchi.logs import get_logger
 from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.settings import Settings, get_settings
-from madoguchi.web import auth_api, console_api, demo_api, help_api, routing_api, sockets, triage_api, trust_api
+from madoguchi.web import (
+    auth_api,
+    console_api,
+    demo_api,
+    help_api,
+    photos_api,
+    routing_api,
+    sockets,
+    triage_api,
+    trust_api,
+)
 from madoguchi.web.schemas import HealthOut
 
 STATIC = Path(__file__).with_name("static")
@@ -104,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(auth_api.router)
     app.include_router(console_api.router)
+    app.include_router(photos_api.router)
     app.include_router(routing_api.router)
     app.include_router(help_api.router)
     app.include_router(help_api.console_router)

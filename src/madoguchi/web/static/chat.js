@@ -49,6 +49,7 @@ function render(message, pending = false) {
   const body = [
     el("span", { class: "author" }, authorLabel(message)),
     el("p", { class: "text" }, message.text),
+    message.attachment && message.attachment.url ? photoLink(message.attachment) : null,
     el("time", { class: "time" }, pending ? t("sending") : formatTime(message.created_at, lang)),
   ];
   if (!item) {
@@ -64,6 +65,34 @@ function render(message, pending = false) {
   }
   if (message.id && suggestions.has(message.id)) attachSuggestions(item, suggestions.get(message.id));
   item.scrollIntoView({ block: "end" });
+}
+
+// The photo's signed link, good for a day; a reload of the chat brings fresh links in the history.
+function photoLink(photo) {
+  return el("a", { class: "photo", href: photo.url, target: "_blank", rel: "noopener", title: `${t("photo")}: ${photo.filename}` },
+    el("img", { src: photo.url, alt: `${t("photo")}: ${photo.filename}`, width: "160" }));
+}
+
+// Photos go over HTTP with the chat's own credential; the socket then delivers the message like any other.
+async function sendPhoto(input) {
+  const file = input.files && input.files[0];
+  input.value = "";
+  if (!file || !conversationId) return;
+  const form = new FormData();
+  form.append("file", file);
+  form.append("client_id", newId());
+  const token = sessionStorage.getItem("madoguchi.identity");
+  const visitor = localStorage.getItem("madoguchi.visitor");
+  if (token) form.append("token", token);
+  else if (visitor) form.append("visitor", visitor);
+  try {
+    const answer = await fetch(`/api/v1/chat/${encodeURIComponent(conversationId)}/photos`, { method: "POST", body: form });
+    const body = await answer.json().catch(() => null);
+    if (!answer.ok) { setStatus(body && body.message ? body.message : t("failed")); return; }
+    render(body);
+  } catch (_) {
+    setStatus(t("failed"));
+  }
 }
 
 function attachSuggestions(item, found) {
@@ -231,6 +260,9 @@ ui.language.addEventListener("change", () => {
   location.href = next.toString();
 });
 if (embedded) document.body.classList.add("embedded");
+const photoInput = el("input", { type: "file", id: "photo-input", hidden: true,
+  accept: "image/jpeg,image/png,image/webp,image/heic,image/heif", onchange: () => { sendPhoto(photoInput); } });
+ui.form.insertBefore(el("label", { class: "photo-button", title: t("sendPhoto") }, "📷", photoInput), ui.send);
 const submit = bindComposer(ui.text, send);
 ui.form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
 setUpIdentityPicker().finally(connect);

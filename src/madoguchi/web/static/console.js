@@ -105,8 +105,31 @@ function messageItem(message) {
   return el("li", { class: `message ${message.author}${message.private ? " note" : ""}`, dataset: { id: message.id } },
     el("span", { class: "author" }, message.private ? `${who} — ${t("note")}` : who),
     el("p", { class: "text" }, message.text),
+    message.attachment ? photoLink(message) : null,
     el("time", { class: "time" }, formatTime(message.created_at, lang)),
   );
+}
+
+// A photo in the conversation, opened through the console's own (shop-scoped) download.
+function photoLink(message) {
+  const photo = message.attachment;
+  const href = `/api/v1/console/conversations/${encodeURIComponent(message.conversation_id)}/photos/${encodeURIComponent(photo.id)}`;
+  return el("a", { class: "photo", href, target: "_blank", rel: "noopener", title: `${t("photo")}: ${photo.filename}` },
+    el("img", { src: href, alt: `${t("photo")}: ${photo.filename}`, width: "160" }));
+}
+
+async function sendPhoto(input) {
+  const file = input.files && input.files[0];
+  input.value = "";
+  if (!file || !current) return;
+  const form = new FormData();
+  form.append("file", file);
+  // No Content-Type of our own: the browser writes the multipart boundary.
+  const answer = await fetch(`/api/v1/console/conversations/${encodeURIComponent(current.id)}/photos`,
+    { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }, body: form });
+  const body = await answer.json().catch(() => null);
+  if (!answer.ok) { alert(body && body.message ? body.message : `${answer.status}`); return; }
+  appendMessage(body);
 }
 
 function appendMessage(message) {
@@ -135,6 +158,9 @@ function renderConversation() {
     el("div", { class: "composer-actions" },
       el("label", {}, el("input", { type: "checkbox", id: "note-mode", checked: noteMode,
         onchange: (event) => { noteMode = event.target.checked; renderConversation(); } }), t("note")),
+      noteMode ? null : el("label", { class: "photo-button", title: t("sendPhoto") }, `📷 ${t("sendPhoto")}`,
+        el("input", { type: "file", id: "photo-input", hidden: true, accept: "image/jpeg,image/png,image/webp,image/heic,image/heif",
+          onchange: (event) => { sendPhoto(event.target); } })),
       el("button", { type: "submit", id: "reply-send" }, noteMode ? t("note") : t("reply"))));
   const actions = el("div", { class: "actions" },
     open && !mineNow ? el("button", { type: "button", id: "take", onclick: take }, t("take")) : null,

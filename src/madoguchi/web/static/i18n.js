@@ -15,6 +15,7 @@ const STRINGS = {
     state: "状態", loginFailed: "ログインできませんでした", otp: "確認コード（6桁）", otpNeeded: "認証アプリに表示されている6桁の確認コードを入力してください", live: "リアルタイム接続中", offline: "接続が切れました。再接続しています…",
     errorPrefix: "エラー", member_premium: "プレミアム会員", shop: "ショップ",
     intent: "用件", anger: "怒り", urgency: "緊急度",
+    sendPhoto: "写真を送る", photo: "写真",
   },
   en: {
     title: "Madoguchi Mall support", placeholder: "Type a message (Enter to send, Shift+Enter for a new line)",
@@ -31,6 +32,7 @@ const STRINGS = {
     state: "State", loginFailed: "Could not log in", otp: "Verification code (6 digits)", otpNeeded: "Enter the 6-digit code shown in your authenticator app", live: "Live", offline: "Disconnected. Reconnecting…",
     errorPrefix: "Error", member_premium: "Premium member", shop: "Shop",
     intent: "Intent", anger: "Anger", urgency: "Urgency",
+    sendPhoto: "Send a photo", photo: "Photo",
   },
   zh: {
     title: "Madoguchi Mall 客服", placeholder: "请输入消息（Enter发送，Shift+Enter换行）", send: "发送",
@@ -38,7 +40,7 @@ const STRINGS = {
     you: "您", bot: "机器人", system: "通知", operator: "客服", queued: "请等待客服（第{n}位）", queuedNoPos: "请等待客服",
     assigned: "客服正在为您服务", waiting: "客服已回复", resolved: "本次咨询已结束，留言即可重新开启。", bot_state: "请告诉我们您的问题",
     guest: "访客（未登录）", signedInAs: "已登录顾客", shopChat: "咨询店铺", platformChat: "咨询 Madoguchi Mall",
-    welcome: "您好，请问有什么可以帮您？",
+    welcome: "您好，请问有什么可以帮您？", sendPhoto: "发送照片", photo: "照片",
   },
   ko: {
     title: "마도구치 몰 고객센터", placeholder: "메시지를 입력하세요 (Enter 전송, Shift+Enter 줄바꿈)", send: "전송",
@@ -47,6 +49,7 @@ const STRINGS = {
     assigned: "상담원이 응대 중입니다", waiting: "상담원이 답변했습니다", resolved: "문의가 완료되었습니다. 입력하시면 다시 시작됩니다.",
     bot_state: "문의 내용을 입력해 주세요", guest: "게스트 (로그인 안 함)", signedInAs: "로그인한 고객",
     shopChat: "쇼핑몰에 문의", platformChat: "마도구치 몰에 문의", welcome: "안녕하세요. 무엇을 도와드릴까요?",
+    sendPhoto: "사진 보내기", photo: "사진",
   },
 };
 
