@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     smtp_relay: str | None = None
     """Outbound SMTP relay `host:port`; without it, mail to customers waits in the outbox."""
 
+    commerce_url: str | None = None
+    """Base URL of the shop backend's commerce API (docs/bot.md); unset: the demo store on this database."""
+
+    commerce_token: str | None = None
+    """Bearer token Madoguchi sends to the commerce API."""
+
     email_max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
     """Largest inbound mail accepted, in bytes; larger mail is refused at DATA with 552."""
 

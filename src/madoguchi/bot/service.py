@@ -23,6 +23,7 @@ from madoguchi.store.models import Customer
 from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
+    from madoguchi.commerce.orders import CommerceConnector
     from madoguchi.nlu.pipeline import Understanding
     from madoguchi.store.models import Conversation
     from madoguchi.store.tx import Tx
@@ -59,6 +60,7 @@ async def do_bot_turn(
     *,
     trust: TrustChecker,
     secret: str,
+    commerce: CommerceConnector | None = None,
 ) -> BotTurn:
     session = tx.session
     customer_row = await session.get(Customer, conversation.customer_id)
@@ -73,7 +75,7 @@ async def do_bot_turn(
         session=session,
         conversation=conversation,
         customer=customer,
-        commerce=DemoStore(session),
+        commerce=commerce or DemoStore(session),
         help=await help_centre(session),
         trust=trust,
         secret=secret,

@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from madoguchi.bot.service import do_bot_turn
 from madoguchi.channels.hub import Peer, dumps
+from madoguchi.commerce.connector import connector_for
 from madoguchi.conversations import actions, photos, queries
 from madoguchi.customers.actions import identify_customer
 from madoguchi.domain.conversation import State
@@ -171,6 +172,7 @@ async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str, anonym
                         understanding,
                         trust=runtime.trust,
                         secret=runtime.settings.secret_key,
+                        commerce=connector_for(tx.session, runtime.settings),
                     )
                     suggestions = turn.suggestions()
             if created and conversation.state == "queued" and not was_queued:

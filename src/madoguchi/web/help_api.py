@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from madoguchi.agents.roles import require_role
 from madoguchi.bot.links import verify
-from madoguchi.commerce.demo import DemoStore
+from madoguchi.commerce.connector import connector_for
 from madoguchi.commerce.receipts import receipt_pdf
 from madoguchi.conversations.queries import history
 from madoguchi.errors import NotFound
@@ -83,7 +83,7 @@ async def download_receipt(
 ) -> Response:
     """A receipt (PDF) through the signed link the bot gave a signed-in customer in their chat."""
     verify(runtime.settings.secret_key, "receipt", number, customer, expires, signature, utcnow())
-    receipt = await DemoStore(tx.session).receipt(customer, number)
+    receipt = await connector_for(tx.session, runtime.settings).receipt(customer, number)
     return Response(
         receipt_pdf(receipt),
         media_type="application/pdf",
