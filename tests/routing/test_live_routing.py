@@ -514,6 +514,26 @@ async def test_sla_targets_come_from_the_desk_and_the_priority(
         assert sla.targets(shop_desk, priority, shop)[sla.SHOP_PROMISE] == timedelta(hours=48)
 
 
+@pytest.mark.parametrize(
+    ("desk", "priority", "chat", "email"),
+    [
+        ("platform_cs", "normal", timedelta(minutes=5), timedelta(hours=4)),
+        ("payments", "high", timedelta(minutes=15), timedelta(hours=4)),
+        ("business", "normal", timedelta(hours=1), timedelta(hours=24)),
+    ],
+)
+async def test_an_e_mail_is_answered_on_its_own_clock(
+    runtime: Runtime, desk: str, priority: str, chat: timedelta, email: timedelta
+) -> None:
+    async with runtime.sessions() as session:
+        row = await session.get(Desk, desk)
+        assert row is not None
+        assert sla.targets(row, priority, None, "chat")[sla.FIRST_RESPONSE] == chat
+        assert sla.targets(row, priority, None, "email")[sla.FIRST_RESPONSE] == email
+        # A channel the desks data gives no clock of its own runs on the desk's chat clock.
+        assert sla.targets(row, priority, None, "callback")[sla.FIRST_RESPONSE] == chat
+
+
 async def test_a_conversation_queued_by_another_channel_is_routed_by_the_periodic_pass(runtime: Runtime) -> None:
     """A ticket from e-mail queues without the chat's routing: the next pass gives it its desk, priority,
     reasons and SLA clocks, and tells the mail customer nothing by chat."""

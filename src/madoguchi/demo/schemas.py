@@ -7,7 +7,7 @@ typo in a file is reported with its file and field instead of surfacing later as
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -68,6 +68,7 @@ class DeskSpec(_Strict):
     languages: list[Language]
     channels: list[Channel]
     first_response_minutes: int = Field(gt=0)
+    first_response_minutes_by_channel: dict[Channel, Annotated[int, Field(gt=0)]] = {}
     resolution_hours: int = Field(gt=0)
     fallback_desk: str | None = None
     official_contacts: list[OfficialContact] = []

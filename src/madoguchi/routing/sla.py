@@ -1,6 +1,7 @@
 """SLA policies and their timers.
 
-The policy comes from the desks data: a desk's `first_response_minutes` and `resolution_hours`, shortened
+The policy comes from the desks data: a desk's `first_response_minutes` (per channel where the desks data gives
+`first_response_minutes_by_channel`, e-mail being answered in hours) and `resolution_hours`, shortened
 for urgent and high priority; a shop's conversation runs on the shop's reply promise instead (48 hours by
 default). Each clock is a row with its deadline, so a restart loses none: every server process checks the
 due rows periodically (`check_due`), and several processes never judge the same row twice (`SKIP LOCKED` on
@@ -47,13 +48,14 @@ class Breach:
     escalated_to: str | None
 
 
-def targets(desk: Desk, priority: str, shop: Shop | None) -> dict[str, timedelta]:
-    """The clocks a conversation queued at this desk runs, by kind."""
+def targets(desk: Desk, priority: str, shop: Shop | None, channel: str = "chat") -> dict[str, timedelta]:
+    """The clocks a conversation queued at this desk on this channel runs, by kind."""
     factor = PRIORITY_FACTOR.get(priority, 1.0)
     resolution = timedelta(hours=desk.resolution_hours * min(1.0, factor * 2))
     if shop is not None and desk.kind == "shop":
         return {SHOP_PROMISE: timedelta(hours=shop.reply_promise_hours), RESOLUTION: resolution}
-    return {FIRST_RESPONSE: timedelta(minutes=desk.first_response_minutes * factor), RESOLUTION: resolution}
+    first_response = timedelta(minutes=desk.first_response_for(channel) * factor)
+    return {FIRST_RESPONSE: first_response, RESOLUTION: resolution}
 
 
 async def do_start(tx: Tx, conversation: Conversation, desk: Desk, priority: str, now: datetime) -> list[SlaTimer]:
@@ -68,7 +70,7 @@ async def do_start(tx: Tx, conversation: Conversation, desk: Desk, priority: str
         )
     )
     started: list[SlaTimer] = []
-    for kind, span in targets(desk, priority, shop).items():
+    for kind, span in targets(desk, priority, shop, conversation.channel).items():
         same = [timer for timer in running if timer.kind == kind or (kind != RESOLUTION and timer.kind != RESOLUTION)]
         if kind == RESOLUTION and same:
             continue

@@ -53,9 +53,15 @@ class Desk(Base):
     languages: Mapped[list[str]] = mapped_column(JSONType)
     channels: Mapped[list[str]] = mapped_column(JSONType)
     first_response_minutes: Mapped[int] = mapped_column(Integer)
+    # Channels answered on another clock than chat (e-mail within hours, not minutes): channel -> minutes.
+    first_response_minutes_by_channel: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     resolution_hours: Mapped[int] = mapped_column(Integer)
     fallback_desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
     official_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+    def first_response_for(self, channel: str) -> int:
+        """Minutes to the first response on this channel."""
+        return int(self.first_response_minutes_by_channel.get(channel, self.first_response_minutes))
 
 
 class Customer(Base):

@@ -442,7 +442,7 @@ async def _acknowledge(
             customer_name=customer.name if customer is not None else None,
             desk_ja=desk.name_ja if desk is not None else "カスタマーサービス",
             desk_en=desk.name_en if desk is not None else "Customer service",
-            minutes=desk.first_response_minutes if desk is not None else 24 * 60,
+            minutes=desk.first_response_for("email") if desk is not None else 24 * 60,
         ),
         in_reply_to=mail.message_id,
         references=list(mail.references),
