@@ -71,6 +71,7 @@ def test_url_verdicts_name_the_brand_and_the_reason(
         "apple-pie-recipes.com",
         "yahoo.com",
         "oricon.co.jp",
+        "https://日本語.jp/",  # a Japanese domain name is no sign of a fake by itself
     ],
 )
 def test_ordinary_names_are_not_taken_for_lookalikes(checker: TrustChecker, item: str) -> None:

@@ -94,8 +94,10 @@ def check_url(
     for imitation in imitations(host, directory):
         findings.append(imitation.finding)
         brand = brand or imitation.brand
+    # Worth saying, but no sign of a fake by itself: Japanese domain names (日本語.jp) are legitimate.
+    notes = []
     if host.ascii != host.unicode:
-        findings.append(Finding("punycode", {"ascii": host.ascii, "unicode": host.unicode}))
+        notes.append(Finding("punycode", {"ascii": host.ascii, "unicode": host.unicode}))
     if host.is_ip:
         findings.append(Finding("ip_host", {"host": host.ascii}))
     words = [word for word in _NOT_WORD.split(unquote(f"{parts.path} {parts.query}").lower()) if word]
@@ -116,8 +118,9 @@ def check_url(
     if bait and (brand is not None or findings):
         findings.append(Finding("credential_words", {"words": "、".join(bait[:3])}))
     if findings:
-        return directory.result(raw, kind, "suspicious", brand, findings)
-    return directory.result(raw, kind, "unknown", None, [Finding("not_in_directory", {"value": host.unicode})])
+        return directory.result(raw, kind, "suspicious", brand, [*findings, *notes])
+    unknown = Finding("not_in_directory", {"value": host.unicode})
+    return directory.result(raw, kind, "unknown", None, [unknown, *notes])
 
 
 def _embedded_url(query: str) -> str | None:
