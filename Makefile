@@ -47,7 +47,7 @@ test: setup setup-dev services ## run the whole suite on SQLite and on PostgreSQ
 	$(BIN)/python -m pytest
 
 test-sqlite: setup setup-dev ## run the suite on SQLite only, without PostgreSQL, Redis or a browser
-	$(BIN)/python -m pytest -m "not postgres and not browser and not multiprocess" --db sqlite
+	$(BIN)/python -m pytest -m "not postgres and not browser and not multiprocess"
 
 lint: setup-dev ## ruff and mypy --strict
 	$(BIN)/ruff check src tests benchmarks
