@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import authres
 from bs4 import BeautifulSoup
 
+from madoguchi.domain.charsets import decode_text
 from madoguchi.trust.addresses import FREEMAIL, sender_brand
 from madoguchi.trust.hosts import HostError, imitations, parse_host
 from madoguchi.trust.verdicts import CheckResult, Finding, brand_values
@@ -239,11 +240,12 @@ def _header(message: Message, name: str) -> str:
     text = values[0][:MAX_HEADER_CHARS]
     if any("\udc80" <= character <= "\udcff" for character in text):
         # Raw 8-bit bytes (bulk mailers write display names in Shift_JIS without encoding them).
-        text = _decoded(text.encode("ascii", "surrogateescape"), None)
+        text = decode_text(text.encode("ascii", "surrogateescape"), None)[0]
     if "=?" in text:
         with contextlib.suppress(UnicodeError, LookupError, ValueError, email.errors.HeaderParseError):
             text = "".join(
-                _decoded(part, charset) if isinstance(part, bytes) else part for part, charset in decode_header(text)
+                decode_text(part, charset)[0] if isinstance(part, bytes) else part
+                for part, charset in decode_header(text)
             )
     return " ".join(text.split())[:2000]
 
@@ -318,37 +320,7 @@ def _text_of(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    return _decoded(payload, (part.get_content_charset() or "utf-8").lower())
-
-
-# Japanese mail often declares the narrower charset but uses the vendors' extensions (①, ㈱, 髙).
-_WIDER = {
-    "shift_jis": ("cp932",),
-    "sjis": ("cp932",),
-    "x-sjis": ("cp932",),
-    "iso-2022-jp": ("iso2022_jp_2004", "iso2022_jp_ext"),
-    "euc-jp": ("euc_jis_2004",),
-}
-
-
-def _decoded(data: bytes, charset: str | None) -> str:
-    """Text in the declared charset (or its vendor superset); undecodable characters replaced rather than the
-    whole text lost; with no usable declaration, the charsets Japanese mail is written in."""
-    declared = _WIDER.get(charset.lower(), (charset.lower(),)) if charset else ()
-    for candidate in declared:
-        try:
-            return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    for candidate in declared:
-        with contextlib.suppress(LookupError):
-            return data.decode(candidate, errors="replace")
-    for candidate in ("utf-8", "cp932", "euc_jp"):
-        try:
-            return data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
+    return decode_text(payload, part.get_content_charset())[0]
 
 
 def _zip_names(part: Message) -> list[str]:

@@ -6,9 +6,9 @@ import pytest
 
 from madoguchi.channels.email.autoreply import why_not_auto_reply
 from madoguchi.channels.email.bodytext import html_to_text, trim_quoted
-from madoguchi.channels.email.charsets import decode_text
 from madoguchi.channels.email.compose import base_subject, reply_time
 from madoguchi.channels.email.mime import parse_mail
+from madoguchi.domain.charsets import decode_text
 from tests.channels.email.mailbox import PHOTO, mail_with_attachment, text_mail, windows_iso2022jp
 
 LIMITS = {"max_attachment_bytes": 1_000_000, "max_attachments": 5}

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import filetype  # type: ignore[import-untyped]  # the library ships no type information
 
 from madoguchi.channels.email.bodytext import html_to_text, trim_quoted
-from madoguchi.channels.email.charsets import decode_text
+from madoguchi.domain.charsets import decode_text
 
 if TYPE_CHECKING:
     from email.message import Message
