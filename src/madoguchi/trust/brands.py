@@ -12,18 +12,12 @@ from madoguchi.agents import audit
 from madoguchi.errors import InvalidInput, NotFound
 from madoguchi.store.models import BrandEntry
 from madoguchi.store.types import utcnow
-from madoguchi.trust.directory import DIRECTORY_FILE, Brand, Directory, DirectoryFile
+from madoguchi.trust.directory import Brand, Directory, shipped_brands
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from madoguchi.store.models import Agent
-
-
-def _shipped() -> list[Brand]:
-    import yaml
-
-    return DirectoryFile.model_validate(yaml.safe_load(DIRECTORY_FILE.read_text(encoding="utf-8"))).brands
 
 
 def _merge(shipped: list[Brand], entries: list[BrandEntry]) -> list[Brand]:
@@ -38,7 +32,7 @@ def _merge(shipped: list[Brand], entries: list[BrandEntry]) -> list[Brand]:
 
 async def load_directory(session: AsyncSession) -> Directory:
     entries = list(await session.scalars(select(BrandEntry)))
-    return Directory(_merge(_shipped(), entries))
+    return Directory(_merge(list(shipped_brands()), entries))
 
 
 async def do_save_brand(session: AsyncSession, agent: Agent, data: dict[str, Any]) -> Brand:
@@ -56,7 +50,7 @@ async def do_save_brand(session: AsyncSession, agent: Agent, data: dict[str, Any
     entry.removed = False
     entries[brand.id] = entry
     try:
-        Directory(_merge(_shipped(), list(entries.values())))
+        Directory(_merge(list(shipped_brands()), list(entries.values())))
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     entry.updated_by = agent.id

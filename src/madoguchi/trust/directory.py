@@ -214,14 +214,20 @@ class Directory:
         return contacts
 
 
-def load_directory(path: Path = DIRECTORY_FILE) -> Directory:
+def read_brands(path: Path = DIRECTORY_FILE) -> list[Brand]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"cannot read the official-contact directory {path}: {exc}") from exc
-    return Directory(DirectoryFile.model_validate(raw).brands)
+    return DirectoryFile.model_validate(raw).brands
+
+
+@lru_cache(maxsize=1)
+def shipped_brands() -> tuple[Brand, ...]:
+    """The brands of the shipped file, read once per process (brands are immutable)."""
+    return tuple(read_brands())
 
 
 @lru_cache(maxsize=1)
 def default_directory() -> Directory:
-    return load_directory()
+    return Directory(list(shipped_brands()))

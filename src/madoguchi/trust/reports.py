@@ -79,24 +79,17 @@ async def do_report_text(
     if len(text) > MAX_REPORT_CHARS:
         raise InvalidInput(f"The report is longer than {MAX_REPORT_CHARS} characters; send the mail itself instead.")
     results = [checker.check(item) for item in items_in(text)]
-    verdict, brand = _overall(results)
     kinds = {result.kind for result in results}
-    report = TrustReport(
-        id=str(uuid.uuid4()),
-        created_at=utcnow(),
-        customer_id=customer_id,
-        conversation_id=conversation_id,
+    return _open_case(
+        session,
         kind=kinds.pop() if len(kinds) == 1 else "text",
         # A pasted SMS may carry the customer's own card number or password: stored masked, like chat.
         content=redact(text).text,
-        verdict=verdict,
-        brand=brand,
+        results=results,
         analysis=[_analysis(result) for result in results],
-        state="open",
-        note="",
+        customer_id=customer_id,
+        conversation_id=conversation_id,
     )
-    session.add(report)
-    return report
 
 
 async def do_report_mail(
@@ -125,19 +118,42 @@ async def do_report_mail(
         analysis["link_hosts"] = sorted(
             {target for _, target in mail.links if checker.check(target).verdict != "official"}
         )[:MAX_ITEMS]
-    verdict, brand = _overall([result])
+    return _open_case(
+        session,
+        kind="mail",
+        content=summary,
+        results=[result],
+        analysis=[analysis],
+        customer_id=customer_id,
+        conversation_id=conversation_id,
+        # The original is kept as evidence for trust & safety (and for the brand's abuse desk).
+        raw_mail=data,
+    )
+
+
+def _open_case(
+    session: AsyncSession,
+    *,
+    kind: str,
+    content: str,
+    results: list[CheckResult],
+    analysis: list[dict[str, Any]],
+    customer_id: str | None,
+    conversation_id: str | None,
+    raw_mail: bytes | None = None,
+) -> TrustReport:
+    verdict, brand = _overall(results)
     report = TrustReport(
         id=str(uuid.uuid4()),
         created_at=utcnow(),
         customer_id=customer_id,
         conversation_id=conversation_id,
-        kind="mail",
-        content=summary,
-        # The original is kept as evidence for trust & safety (and for the brand's abuse desk).
-        raw_mail=data,
+        kind=kind,
+        content=content,
+        raw_mail=raw_mail,
         verdict=verdict,
         brand=brand,
-        analysis=[analysis],
+        analysis=analysis,
         state="open",
         note="",
     )
