@@ -8,7 +8,7 @@ PORT ?= 8000
 export MADOGUCHI_DATABASE_URL ?= sqlite+aiosqlite:///./madoguchi.db
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev run test test-sqlite services lint format migrate seed bench clean
+.PHONY: help setup setup-dev run test test-sqlite test-clock services lint format migrate seed bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,8 +43,24 @@ run: setup ## serve the demo marketplace at http://127.0.0.1:8000 on SQLite (see
 services: ## start PostgreSQL, Redis (and install Chromium) when they are missing
 	bash scripts/services.sh
 
-test: setup setup-dev services ## run the whole suite on SQLite and on PostgreSQL + Redis
+test: setup setup-dev services ## run the whole suite on SQLite and on PostgreSQL + Redis, then under faked wall clocks
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-clock
+
+# The tests of every rule that reads the time, with the machine's wall clock faked (libfaketime, in Tokyo's
+# zone) to the hours that once broke them: a weekday night, a public holiday's noon, a Sunday's last minute.
+# The clock the tests set must be the only time the code reads, whatever the wall clock says.
+FAKED_TIMES := 2026-12-08T03:30:00 2027-01-01T12:00:00 2026-12-13T23:59:00
+TIME_TESTS := tests/routing tests/bot tests/channels tests/domain tests/commerce tests/web/test_routing_api.py tests/web/test_photos.py
+LIBFAKETIME := $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1))
+
+test-clock: setup setup-dev services ## the time-dependent tests under three faked wall-clock times (JST)
+	@for at in $(FAKED_TIMES); do \
+	  echo "== wall clock faked to $$at JST"; \
+	  TZ=Asia/Tokyo FAKETIME="@$${at/T/ }" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1 \
+	    LD_PRELOAD=$(LIBFAKETIME) $(BIN)/python -m pytest -q -p no:cacheprovider \
+	    -m "not postgres and not browser and not multiprocess" $(TIME_TESTS) || exit 1; \
+	done
 
 test-sqlite: setup setup-dev ## run the suite on SQLite only, without PostgreSQL, Redis or a browser
 	$(BIN)/python -m pytest -m "not postgres and not browser and not multiprocess"

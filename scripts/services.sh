@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure what the test suite talks to is running: PostgreSQL on 127.0.0.1:5432 (database `test`,
-# user `postgres`), Redis on 127.0.0.1:6379, and Debian's Chromium for the browser tests.
+# user `postgres`), Redis on 127.0.0.1:6379, Debian's Chromium for the browser tests and libfaketime for the
+# tests under faked wall-clock times.
 # Installs the Debian packages when they are missing (needs root, as on CI and the development machines).
 set -euo pipefail
 
@@ -47,5 +48,10 @@ fi
 
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
+fi
+
+# libfaketime: `make test-clock` runs the time-dependent tests under faked wall-clock times.
+if ! ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then
+  apt_install faketime
 fi
 echo "services: PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379, Chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}')"

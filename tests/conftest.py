@@ -11,7 +11,9 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -20,6 +22,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from madoguchi.demo.seed import seed
+from madoguchi.domain.clock import CLOCK, Clock
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import upgrade
@@ -45,6 +48,27 @@ _CONVERSATION_TABLES = (
     "trust_brands",
     "audit_log",
 )
+
+
+# Where every test starts: a Wednesday afternoon in Tokyo, no public holiday, every desk of the demo open. The
+# clock runs on from there; a test that needs another hour or day sets it (`clock.set`, `clock.advance`).
+REFERENCE_TIME = datetime(2026, 12, 9, 14, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_clock() -> Iterator[None]:
+    # Set for the session too, so that the demo data seeded once (orders delivered "3 days ago") is seeded
+    # relative to the same time as the tests read it.
+    CLOCK.set(REFERENCE_TIME)
+    yield
+    CLOCK.follow_system()
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Clock:
+    """The process's clock, at `REFERENCE_TIME` when the test starts and running on from there."""
+    CLOCK.set(REFERENCE_TIME)
+    return CLOCK
 
 
 def postgres_url(database: str = POSTGRES_DB) -> str:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import websockets
 
+from madoguchi.domain.clock import utcnow
 from tests.conftest import BUS_CHANNEL, REDIS_URL, _reset_postgres
 from tests.helpers import AGENT_TANAKA, ChatClient, Console
 
@@ -42,6 +43,8 @@ async def serve_process(database_url: str, log: Path) -> AsyncIterator[str]:
         "MADOGUCHI_DATABASE_URL": database_url,
         "MADOGUCHI_REDIS_URL": REDIS_URL,
         "MADOGUCHI_BUS_CHANNEL": BUS_CHANNEL,
+        # The same hour as this test process's own clock: the demo data was seeded relative to it.
+        "MADOGUCHI_CLOCK_START": utcnow().isoformat(),
     }
     with log.open("w") as output:
         process = subprocess.Popen(

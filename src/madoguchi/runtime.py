@@ -6,26 +6,24 @@ import asyncio
 import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from madoguchi.bus import Bus, ConversationSnapshot
+from madoguchi.bus import Bus
 from madoguchi.bus.base import create_bus
+from madoguchi.channels.chat_frames import ChatFrames
 from madoguchi.channels.email.service import EmailChannel, start_email
 from madoguchi.channels.hub import Hub
-from madoguchi.conversations.queries import queue_position
+from madoguchi.domain.clock import CLOCK, Clock
 from madoguchi.logs import get_logger
 from madoguchi.nlu.pipeline import NluPipeline, load_pipeline
 from madoguchi.ratelimits import RateLimits
 from madoguchi.routing import worker as routing_worker
-from madoguchi.routing.wait import desk_load
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import check_schema
-from madoguchi.store.models import Conversation
 from madoguchi.store.tx import Tx
-from madoguchi.store.types import utcnow
 from madoguchi.trust.brands import load_directory
 from madoguchi.trust.checker import TrustChecker
 from madoguchi.trust.reports import load_lookalikes, trust_version
@@ -50,6 +48,8 @@ class Runtime:
     email: EmailChannel | None = None
     # Official-contact checks: the directory, and the lookalikes trust & safety confirmed.
     trust: TrustChecker = field(default_factory=TrustChecker)
+    # The time every rule of this process reads (madoguchi.domain.clock); tests set it.
+    clock: Clock = CLOCK
     _trust_refresher: asyncio.Task[None] | None = None
     _trust_version: tuple[object, ...] | None = None
     _routing: asyncio.Task[None] | None = None
@@ -88,27 +88,10 @@ class Runtime:
         async with self.write_lock or contextlib.nullcontext(), self.sessions() as session, Tx(session, self.bus) as tx:
             yield tx
 
-    async def status_frame(self, conversation: ConversationSnapshot) -> dict[str, Any]:
-        position = None
-        eta = None
-        if conversation.state == "queued":
-            async with self.sessions() as session:
-                row = await session.get(Conversation, conversation.id)
-                position = await queue_position(session, row) if row else None
-                if row is not None and row.desk is not None and position is not None:
-                    load = await desk_load(session, row.desk, row.language, row.shop_id, utcnow())
-                    eta = load.eta_seconds(position)
-        return {
-            "type": "status",
-            "state": conversation.state,
-            "desk": conversation.desk,
-            "queue_position": position,
-            # Erlang C on the desk's live arrivals, handle time and available agents (madoguchi.routing.wait).
-            "eta_seconds": eta,
-        }
-
 
 async def start_runtime(settings: Settings) -> Runtime:
+    if settings.clock_start is not None:
+        CLOCK.set(settings.clock_start)
     engine = create_engine(settings.database_url)
     try:
         await check_schema(engine)
@@ -122,9 +105,10 @@ async def start_runtime(settings: Settings) -> Runtime:
         engine=engine,
         sessions=session_factory(engine),
         bus=bus,
-        hub=Hub(status_frame=lambda snapshot: runtime.status_frame(snapshot)),
+        hub=Hub(),
     )
-    bus.subscribe(runtime.hub.on_event)
+    # Read through the runtime at each event, so that the frames follow the clock the runtime holds.
+    bus.subscribe(ChatFrames(runtime.hub, runtime.sessions, now=lambda: runtime.clock.now()).on_event)
     if settings.nlu_model.exists():
         # Read once per process, off the event loop: the model and the Japanese dictionary take a second.
         runtime.nlu = await asyncio.to_thread(load_pipeline, settings.nlu_model)

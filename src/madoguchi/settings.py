@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development below
@@ -116,6 +116,11 @@ class Settings(BaseSettings):
     callback_offer_wait_seconds: int = Field(default=600, ge=0)
     """Above this estimated wait, the customer in the queue is offered a callback or an answer by e-mail."""
 
+    clock_start: AwareDatetime | None = None
+    """Start the process's clock at this instant (ISO 8601 with its offset, `2026-12-08T03:30:00+09:00`) and let
+    it run on from there: desk hours, SLA clocks and callbacks then behave as at that time. For demonstrations,
+    training and tests of several processes; refused in production."""
+
     @property
     def offer_timeout(self) -> timedelta:
         return timedelta(seconds=self.offer_timeout_seconds)
@@ -149,6 +154,8 @@ class Settings(BaseSettings):
                 )
             if self.demo:
                 raise ValueError("MADOGUCHI_DEMO must be false in production: demo pages hand out identities")
+            if self.clock_start is not None:
+                raise ValueError("MADOGUCHI_CLOCK_START is for demonstrations and tests: unset it in production")
         return self
 
     @property

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 
 from madoguchi.bus import ConversationChanged, ConversationSnapshot, MessageCreated
 from madoguchi.bus.base import MemoryBus
 from madoguchi.bus.redis import RedisBus
+from madoguchi.domain.clock import utcnow
 from tests.conftest import BUS_CHANNEL, REDIS_URL
 
 
 def _event() -> ConversationChanged:
-    now = datetime.now(UTC)
+    now = utcnow()
     snapshot = ConversationSnapshot(
         id="c-1",
         customer_id="c001",

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select, update
 
+from madoguchi.domain.clock import utcnow
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.models import Conversation, Message
-from madoguchi.store.types import utcnow
 from madoguchi.trust.identity import sign_token
 from tests.helpers import CUSTOMER_SATO, ChatClient
 

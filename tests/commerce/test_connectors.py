@@ -17,9 +17,9 @@ from madoguchi.commerce.demo import DemoStore
 from madoguchi.commerce.http import HttpConnector
 from madoguchi.commerce.orders import OrderInfo, OrderItem, return_eligibility
 from madoguchi.commerce.receipts import receipt_pdf
+from madoguchi.domain.clock import utcnow
 from madoguchi.errors import Conflict, NotFound, Unavailable
 from madoguchi.store.db import create_engine, session_factory
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

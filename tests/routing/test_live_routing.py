@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from madoguchi.conversations import actions
+from madoguchi.domain.clock import utcnow
 from madoguchi.errors import Conflict, Forbidden, InvalidInput
 from madoguchi.nlu.entities import Entity
 from madoguchi.nlu.pii import Redaction
@@ -30,7 +31,6 @@ from madoguchi.store.models import (
     Shop,
     SlaTimer,
 )
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from madoguchi.bot.links import signed_url
-from madoguchi.store.types import utcnow
+from madoguchi.domain.clock import utcnow
+from madoguchi.domain.signed_links import signed_url
 from tests.conftest import running_server
 from tests.helpers import AGENT_TANAKA, SHOP_AGENT_KOBAYASHI, SHOP_AGENT_YAMADA, ChatClient, Console
 

@@ -5,8 +5,9 @@ conversation through any of them."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from madoguchi.domain.clock import utcnow
 from tests.helpers import AGENT_TANAKA, SHOP_AGENT_KOBAYASHI, SHOP_AGENT_YAMADA, ChatClient, Console
 
 SUPERVISOR = ("nakamura@madoguchi.localhost", "demo-supervisor")
@@ -153,7 +154,7 @@ async def test_a_shop_agent_never_reaches_another_shops_conversation(server: str
 async def test_a_callback_from_the_customer_page_reaches_the_console(server: str) -> None:
     chat = await _queued(server, lang="ja")
     conversation_id = chat.hello["conversation_id"]
-    start = datetime.now(UTC) + timedelta(minutes=5)
+    start = utcnow() + timedelta(minutes=5)
     async with Console(server, *AGENT_TANAKA) as console:
         bad = await console.http.post(
             f"/api/v1/chat/{conversation_id}/callback",

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from madoguchi.domain.clock import utcnow
 from madoguchi.store.models import AuditEntry
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

@@ -13,9 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from madoguchi.agents.totp import code_is_valid
+from madoguchi.domain.clock import utcnow
 from madoguchi.errors import Forbidden, NotAuthenticated, TwoFactorRequired
 from madoguchi.store.models import Agent, AgentSession
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from datetime import timedelta

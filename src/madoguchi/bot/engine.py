@@ -21,7 +21,6 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from madoguchi.bot.links import LINK_HOURS, signed_url
 from madoguchi.bot.wording import button, kind_name, say, status_name, yen
 from madoguchi.commerce.orders import (
     RETURN_FEE_YEN,
@@ -32,9 +31,11 @@ from madoguchi.commerce.orders import (
     return_eligibility,
 )
 from madoguchi.conversations.phrases import phrase
+from madoguchi.domain.routing_map import PLATFORM_CS, Priority
+from madoguchi.domain.signed_links import LINK_HOURS, signed_url
 from madoguchi.errors import Conflict, MadoguchiError, NotFound
 from madoguchi.knowledge.helpcentre import HelpCentre
-from madoguchi.nlu.data import taxonomy
+from madoguchi.routing.decision import ANGER_HANDOFF, LOW_CONFIDENCE, Decision, OrderFacts, decide
 from madoguchi.store.models import Conversation, Desk, Shop
 from madoguchi.trust.checker import TrustChecker
 from madoguchi.trust.reports import do_report_text, items_in
@@ -44,17 +45,12 @@ if TYPE_CHECKING:
     from madoguchi.knowledge.helpcentre import Hit
     from madoguchi.nlu.pipeline import Understanding
 
-Priority = Literal["low", "normal", "high", "urgent"]
-LOW_CONFIDENCE = 0.3
 # A clear new request in the middle of a question changes the topic instead of counting as a wrong answer.
 SWITCH_CONFIDENCE = 0.6
-ANGER_HANDOFF = 0.7
 # Off-topic said with conviction ("nice weather") is not confusion; a guess this unsure is.
 CLEAR_OFF_TOPIC = 0.6
 MAX_ASKS = 2
 RECENT_ORDERS = 5
-PLATFORM_DESK = "platform_cs"
-_PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
 _TOKYO = ZoneInfo("Asia/Tokyo")
 
 _PERSON = re.compile(
@@ -144,7 +140,6 @@ _SELF_SERVE_ANONYMOUS = frozenset({"track_order", "delivery_period", "get_invoic
 _HANDOVER_INTENTS = frozenset(
     {"unrecognized_order", "delete_account", "registration_problems", "complaint", "contact_human_agent"}
 )
-_URGENT = frozenset({"account_compromised", "report_scam"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +157,22 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Handoff:
-    desk: str
-    priority: Priority
+    """The bot passes the conversation on: the routing decision it made (placement takes it as it is), why, and
+    a summary for the operator."""
+
+    decision: Decision
     reason: str
     summary: str
     order_number: str | None = None
     shop_id: str | None = None
+
+    @property
+    def desk(self) -> str:
+        return self.decision.desk
+
+    @property
+    def priority(self) -> Priority:
+        return self.decision.priority
 
 
 @dataclass
@@ -202,10 +207,6 @@ class BotContext:
     trust: TrustChecker
     secret: str
     now: datetime
-
-
-def _raise(priority: Priority) -> Priority:
-    return _PRIORITIES[min(len(_PRIORITIES) - 1, _PRIORITIES.index(priority) + 1)]
 
 
 def _fold(text: str) -> str:
@@ -280,21 +281,14 @@ class _Turn:
     def _entities(self, kind: str) -> list[str]:
         return [entity.normalized for entity in self.understood.entities if entity.type == kind]
 
-    def _priority(self, intent: str | None) -> Priority:
-        priority: Priority = "normal"
-        info = taxonomy().get(intent) if intent else None
-        if info is not None and info.money_or_identity:
-            priority = "high"
-        if intent in _URGENT:
-            priority = "urgent"
-        if self.understood.urgency.anger >= ANGER_HANDOFF:
-            priority = _raise(priority)
-        return priority
-
     async def _hand_over(self, reason: str, desk: str | None = None, order: OrderInfo | None = None) -> None:
         topic = self.state.topic or self.understood.intent
-        if desk is None:
-            desk = self._desk_of(topic, order)
+        decision = decide(
+            topic, self.understood.urgency, order=OrderFacts(order.number, order.shop_id) if order else None
+        )
+        # The flow may name the desk itself (platform CS for what the bot could not understand or do).
+        decision = decision.handed_over(desk or decision.queue_desk, reason)
+        desk = decision.desk
         number = order.number if order else self.state.slots.get("order")
         shop_id = order.shop_id if order is not None else None
         if desk == "shop" and shop_id is not None:
@@ -308,17 +302,8 @@ class _Turn:
             self.out.texts.append(phrase("bot.handoff", self.lang, desk=name))
         slots = ", ".join(f"{key}={value}" for key, value in sorted(self.state.slots.items()))
         summary = f"{topic}; {reason}" + (f"; order {number}" if number else "") + (f"; {slots}" if slots else "")
-        self.out.handoff = Handoff(desk, self._priority(topic), reason, summary, number, shop_id)
+        self.out.handoff = Handoff(decision, reason, summary, number, shop_id)
         self.state.finish()
-
-    def _desk_of(self, intent: str | None, order: OrderInfo | None) -> str:
-        info = taxonomy().get(intent) if intent else None
-        desk = info.desk if info is not None else PLATFORM_DESK
-        if desk == "order_owner":
-            desk = "shop" if order is not None and order.shop_id else PLATFORM_DESK
-        if desk in ("bot", "card_issuer", "carrier", "shop") and not (desk == "shop" and order and order.shop_id):
-            desk = PLATFORM_DESK
-        return desk
 
     # --- the turn --------------------------------------------------------------------------------------------
 
@@ -426,7 +411,7 @@ class _Turn:
         if unsure:
             self.state.low_confidence += 1
             if self.state.low_confidence >= 2:
-                await self._hand_over("low_confidence", desk=PLATFORM_DESK)
+                await self._hand_over("low_confidence", desk=PLATFORM_CS)
                 return
             self._say("unsure")
             hits = self.ctx.help.search(self.text, self.lang, limit=1)
@@ -725,7 +710,7 @@ class _Turn:
         self._status(order)
         if order.status == "delivered":
             self._say("delivered_checklist")
-            await self._hand_over("delivered_not_received", desk=PLATFORM_DESK, order=order)
+            await self._hand_over("delivered_not_received", desk=PLATFORM_CS, order=order)
             return
         if order.in_transit:
             await self._carrier(order)

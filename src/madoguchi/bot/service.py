@@ -10,17 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from madoguchi.bot.engine import PLATFORM_DESK, Bot, BotContext, CustomerRef, Handoff, Outcome
+from madoguchi.bot.engine import Bot, BotContext, CustomerRef, Handoff, Outcome
 from madoguchi.bot.state import DialogueState, load_state, save_state
 from madoguchi.bus import MessageView
 from madoguchi.commerce.demo import DemoStore
-from madoguchi.conversations import actions
+from madoguchi.conversations import actions, events
+from madoguchi.domain.clock import utcnow
+from madoguchi.domain.routing_map import PLATFORM_CS
 from madoguchi.errors import MadoguchiError
 from madoguchi.knowledge.helpcentre import help_centre
 from madoguchi.logs import get_logger
 from madoguchi.routing.callbacks import request_callback
+from madoguchi.routing.decision import decide
 from madoguchi.store.models import Customer
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from madoguchi.commerce.orders import CommerceConnector
@@ -90,13 +92,16 @@ async def do_bot_turn(
         log.exception("bot.failed", conversation_id=conversation.id)
         state = DialogueState(topic=state.topic, language=state.language, turns=state.turns)
         outcome = Outcome(language=state.language or conversation.language)
-        outcome.handoff = Handoff(PLATFORM_DESK, "normal", "bot_error", f"{state.topic}; bot_error")
+        decision = decide(understanding.intent, understanding.urgency).handed_over(PLATFORM_CS, "bot_error")
+        outcome.handoff = Handoff(decision, "bot_error", f"{state.topic}; bot_error")
     save_state(session, conversation.id, state, row)
     for type_, data in outcome.events:
         if type_ == "bot.callback":
             outcome.texts += await _book_callback(tx, conversation, data, now, outcome.language)
             continue
-        actions.do_record_bot_event(tx, conversation, type_, message_id=message.id, **data)
+        # The bot names what it did with the catalogue's type; its payload model checks what it says.
+        payload = events.CATALOGUE[events.EventType(type_)].model_validate({"message_id": message.id, **data})
+        actions.do_record_bot_event(tx, conversation, payload)
     views = []
     for index, text in enumerate(outcome.texts):
         # Microseconds apart, so that the replies sort after the message and in the order written.
@@ -106,13 +111,14 @@ async def do_bot_turn(
     actions.do_record_bot_event(
         tx,
         conversation,
-        "bot.replied",
-        message_id=message.id,
-        topic=state.topic,
-        resolved=outcome.resolved,
-        handoff=outcome.handoff is not None,
-        quick_replies=[reply.text for reply in outcome.quick_replies],
-        links=[link.url for link in outcome.links],
+        events.BotReplied(
+            message_id=message.id,
+            topic=state.topic,
+            resolved=outcome.resolved,
+            handoff=outcome.handoff is not None,
+            quick_replies=[reply.text for reply in outcome.quick_replies],
+            links=[link.url for link in outcome.links],
+        ),
     )
     handoff = outcome.handoff
     if handoff is not None:

@@ -1,4 +1,8 @@
-"""The open sockets of this process, and the bus listener that tells each of them what it may see."""
+"""The open sockets of this process: a fan-out of frames that are already built.
+
+What each socket may be told about an event (customers never see private notes, operators only the
+conversations they may see) is decided where the frames are built, in `madoguchi.channels.chat_frames`.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,14 @@ from typing import Any
 
 import orjson
 
-from madoguchi.bus import ConversationChanged, ConversationSnapshot, MessageCreated
-from madoguchi.conversations.queries import can_see
 from madoguchi.logs import get_logger
 
 log = get_logger(__name__)
 SEND_TIMEOUT_S = 5.0
 
 Sender = Callable[[str], Awaitable[None]]
-StatusFrame = Callable[[ConversationSnapshot], Awaitable[dict[str, Any]]]
+# Whether an operator of the given shop (None: platform staff) may receive a frame.
+ShopFilter = Callable[[str | None], bool]
 
 
 @dataclass(eq=False)
@@ -48,10 +51,9 @@ def dumps(payload: dict[str, Any]) -> str:
 
 
 class Hub:
-    def __init__(self, status_frame: StatusFrame) -> None:
+    def __init__(self) -> None:
         self._customers: defaultdict[str, set[Peer]] = defaultdict(set)
         self._agents: set[Peer] = set()
-        self._status_frame = status_frame
 
     def add(self, peer: Peer) -> None:
         if peer.conversation_id is not None:
@@ -70,25 +72,25 @@ class Hub:
         else:
             self._agents.discard(peer)
 
-    async def on_event(self, event: MessageCreated | ConversationChanged) -> None:
-        customers = self._customers.get(event.conversation.id, set())
-        if isinstance(event, MessageCreated):
-            if customers and not event.message.private:
-                frame = dumps({"type": "message", "message": customer_message(event)})
-                await _send_all(customers, frame)
-        elif customers and event.type not in ("conversation.created", "conversation.offered"):
-            # The customer learnt the new conversation's state from `hello`; through Redis the creation event
-            # can reach this process after the socket is registered, and would only repeat that state late. An
-            # offer to an operator changes nothing the customer sees.
-            frame = dumps(await self._status_frame(event.conversation))
-            await _send_all(customers, frame)
-        watchers = [peer for peer in self._agents if can_see(peer.agent_shop_id, event.conversation)]
+    def has_customers(self, conversation_id: str) -> bool:
+        """Whether the conversation's customer has a socket open in this process (most events are for
+        conversations whose customer is connected elsewhere or not at all, and need no frame built)."""
+        return conversation_id in self._customers
+
+    def has_operators(self) -> bool:
+        return bool(self._agents)
+
+    async def deliver(self, conversation_id: str, frame: str) -> None:
+        """Send a frame to every socket of the conversation's customer in this process."""
+        peers = self._customers.get(conversation_id)
+        if peers:
+            await _send_all(peers, frame)
+
+    async def deliver_to_operators(self, frame: str, may_see: ShopFilter) -> None:
+        """Send a frame to every operator console in this process whose shop `may_see` allows."""
+        watchers = [peer for peer in self._agents if may_see(peer.agent_shop_id)]
         if watchers:
-            await _send_all(watchers, dumps({"type": "event", "event": event.model_dump(mode="json")}))
-
-
-def customer_message(event: MessageCreated) -> dict[str, Any]:
-    return event.message.model_dump(mode="json", exclude={"private"})
+            await _send_all(watchers, frame)
 
 
 async def _send_all(peers: set[Peer] | list[Peer], frame: str) -> None:

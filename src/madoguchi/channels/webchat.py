@@ -14,18 +14,15 @@ import orjson
 from sqlalchemy import select
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from madoguchi.bot.service import do_bot_turn
+from madoguchi import intake
 from madoguchi.channels.hub import Peer, dumps
-from madoguchi.commerce.connector import connector_for
 from madoguchi.conversations import actions, photos, queries
 from madoguchi.customers.actions import identify_customer
-from madoguchi.domain.conversation import State
+from madoguchi.domain.clock import utcnow
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound
 from madoguchi.logs import get_logger
-from madoguchi.routing import queueing
 from madoguchi.store.models import Conversation, Shop
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from madoguchi.runtime import Runtime
@@ -143,45 +140,27 @@ async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str, anonym
         text = clean_message_text(frame.get("text"), runtime.settings.max_message_chars)
         if anonymous_id is not None:
             await runtime.limits.anonymous_message(anonymous_id)
-        suggestions: dict[str, Any] | None = None
         async with runtime.transaction() as tx:
             conversation = await tx.session.scalar(
                 select(Conversation).where(Conversation.id == conversation_id).with_for_update()
             )
             if conversation is None:
                 raise NotFound("This conversation no longer exists: reload the page to start a new one.")
-            was_queued = conversation.state == "queued"
-            message, created = await actions.do_receive_customer_message(
-                tx,
-                conversation,
-                text=text,
-                client_id=client_id,
-                # A chat opened from a shop's page is the shop's own inbox: its staff answer, not the bot.
-                bot_answers=runtime.nlu is not None and conversation.shop_id is None,
+            # A chat opened from a shop's page is the shop's own inbox: its staff answer, not the bot.
+            received = await intake.do_receive(
+                tx, runtime, conversation, text=text, client_id=client_id, bot=conversation.shop_id is None
             )
-            understanding = None
-            if created and runtime.nlu is not None:
-                # Understood from the stored (masked) text, so no secret reaches the event log either.
-                understanding = runtime.nlu.understand(message.text)
-                actions.do_record_understanding(tx, conversation, message.id, understanding)
-                if conversation.state == State.BOT:
-                    turn = await do_bot_turn(
-                        tx,
-                        conversation,
-                        message,
-                        understanding,
-                        trust=runtime.trust,
-                        secret=runtime.settings.secret_key,
-                        commerce=connector_for(tx.session, runtime.settings),
-                    )
-                    suggestions = turn.suggestions()
-            if created and conversation.state == "queued" and not was_queued:
-                await queueing.do_route_handover(tx, conversation, understanding, runtime.settings)
             await tx.commit()
     except MadoguchiError as exc:
         log.info("chat.message_refused", code=exc.code, conversation_id=conversation_id)
         return _error(exc, client_id=client_id)
-    ack: dict[str, Any] = {"type": "ack", "client_id": client_id, "message_id": message.id, "duplicate": not created}
+    ack: dict[str, Any] = {
+        "type": "ack",
+        "client_id": client_id,
+        "message_id": received.message.id,
+        "duplicate": not received.created,
+    }
+    suggestions = received.suggestions()
     if suggestions is not None:
         # The bot's quick replies and links ride on the acknowledgement (an extra field of the protocol).
         ack["suggestions"] = suggestions

@@ -21,9 +21,9 @@ from madoguchi.commerce.orders import (
     ReturnMethod,
     return_eligibility,
 )
+from madoguchi.domain.clock import utcnow
 from madoguchi.errors import Conflict, NotFound
 from madoguchi.store.models import Customer, Order, OrderAddressChange, ReturnRequest, Shop
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

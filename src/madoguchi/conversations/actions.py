@@ -1,23 +1,28 @@
-"""Every write to conversations and messages. Each `do_*` runs inside the caller's transaction and
-queues its events to be published after the caller commits."""
+"""Every write to conversations and messages, and every move of a conversation's state. Each `do_*` runs
+inside the caller's transaction, records its events on the conversation's log (`events.record`) and queues
+the bus events to be published after the caller commits. Routing, SLA clocks, callbacks, the e-mail channel
+and the bot ask these functions to queue, assign, transfer, escalate or resolve; none of them sets a state.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from madoguchi.bus import ConversationChanged, MessageCreated, MessageView
+from madoguchi.conversations import events
 from madoguchi.conversations.phrases import phrase
 from madoguchi.conversations.views import message_view, snapshot
+from madoguchi.domain.clock import utcnow
 from madoguchi.domain.conversation import OPEN_STATES, Author, State, can_move, state_after_customer_message
+from madoguchi.domain.routing_map import PLATFORM_CS, SHOP
 from madoguchi.errors import Conflict
 from madoguchi.nlu.pii import Redaction, redact
-from madoguchi.store.models import Agent, Conversation, ConversationEvent, Message
-from madoguchi.store.types import utcnow
+from madoguchi.store.models import Agent, Conversation, Message
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -26,27 +31,30 @@ if TYPE_CHECKING:
     from madoguchi.nlu.pipeline import Understanding
     from madoguchi.store.tx import Tx
 
-PLATFORM_DESK = "platform_cs"
-SHOP_DESK = "shop"
 
-
-def _record(tx: Tx, conversation: Conversation, type_: str, actor: str, **data: Any) -> None:
-    tx.session.add(ConversationEvent(conversation_id=conversation.id, type=type_, actor=actor, data=data))
-
-
-def _changed(tx: Tx, conversation: Conversation, type_: ConversationChangeType, actor: str, **data: Any) -> None:
-    _record(tx, conversation, type_, actor, state=conversation.state, desk=conversation.desk, **data)
+def announce(tx: Tx, conversation: Conversation, type_: ConversationChangeType, actor: str) -> None:
+    """Tell the other processes (consoles, the customer's socket) once the transaction commits."""
     tx.publish_on_commit(ConversationChanged(type=type_, conversation=snapshot(conversation), actor=actor))
 
 
+def _changed(tx: Tx, conversation: Conversation, payload: events.Payload, actor: str) -> None:
+    events.record(tx, conversation.id, actor, payload)
+    announce(tx, conversation, cast("ConversationChangeType", payload.type.value), actor)
+
+
+def _state(conversation: Conversation) -> dict[str, Any]:
+    return {"state": conversation.state, "desk": conversation.desk}
+
+
 def _move(conversation: Conversation, target: State) -> None:
+    """The one place a conversation's state changes: only the moves of the state machine are allowed."""
     current = State(conversation.state)
     if not can_move(current, target):
         raise Conflict(
             f"The conversation is {current.value} and cannot become {target.value}.",
             state=current.value,
         )
-    conversation.state = target
+    conversation.state = target.value
 
 
 async def _add_message(
@@ -61,10 +69,12 @@ async def _add_message(
     private: bool = False,
     mask: bool = True,
     attachment: AttachmentView | None = None,
+    redaction: Redaction | None = None,
 ) -> MessageView:
     # Card numbers, passwords, My Number and security codes never reach the database or the logs. The bot's
     # own text is built from already masked text, and its advice ("change your password now") is no secret.
-    redaction = redact(text) if mask else Redaction(text, ())
+    if redaction is None:
+        redaction = redact(text) if mask else Redaction(text, ())
     message = Message(
         id=str(uuid.uuid4()),
         conversation_id=conversation.id,
@@ -77,14 +87,15 @@ async def _add_message(
     )
     tx.session.add(message)
     conversation.last_activity_at = now
-    _record(
+    events.record(
         tx,
-        conversation,
-        "message.created",
+        conversation.id,
         _actor(author, agent),
-        message_id=message.id,
-        private=private,
-        **({"redacted": list(redaction.removed)} if redaction.removed else {}),
+        events.MessageCreatedEvent(
+            message_id=message.id,
+            private=private,
+            **({"redacted": list(redaction.removed)} if redaction.removed else {}),
+        ),
     )
     view = message_view(message, agent.name if agent else None, attachment)
     tx.publish_on_commit(MessageCreated(conversation=snapshot(conversation), message=view))
@@ -96,7 +107,7 @@ def _actor(author: Author, agent: Agent | None) -> str:
 
 
 def _queue(tx: Tx, conversation: Conversation, now: datetime) -> None:
-    conversation.desk = SHOP_DESK if conversation.shop_id else (conversation.desk or PLATFORM_DESK)
+    conversation.desk = SHOP if conversation.shop_id else (conversation.desk or PLATFORM_CS)
     conversation.queued_at = now
     # Routing moves the key earlier by the conversation's head start once it knows the priority.
     conversation.queue_key = now
@@ -119,7 +130,7 @@ async def do_open_chat(
         customer_id=customer_id,
         channel=channel,
         state=State.BOT.value,
-        desk=SHOP_DESK if shop_id else None,
+        desk=SHOP if shop_id else None,
         shop_id=shop_id,
         order_number=order_number,
         language=language,
@@ -128,7 +139,12 @@ async def do_open_chat(
         last_activity_at=now,
     )
     tx.session.add(conversation)
-    _changed(tx, conversation, "conversation.created", "customer", channel=channel, shop_id=shop_id)
+    _changed(
+        tx,
+        conversation,
+        events.ConversationCreated(**_state(conversation), channel=channel, shop_id=shop_id),
+        "customer",
+    )
     return conversation
 
 
@@ -146,19 +162,28 @@ async def do_receive_customer_message(
     client_id: str,
     bot_answers: bool = False,
     attachment: AttachmentView | None = None,
+    redaction: Redaction | None = None,
 ) -> tuple[MessageView, bool]:
     """Store a customer's message once per `client_id`; returns the message and whether it is new.
 
     A resend of an already stored `client_id` returns the stored message and changes nothing, so the client
     can resend freely until it receives the acknowledgement. With `bot_answers`, a conversation with the bot
-    stays with it: the bot replies, and queues it itself when it hands over.
+    stays with it: the bot replies, and queues it itself when it hands over. `redaction` is the text already
+    masked (by the intake, which understands the masked text): it is stored as it is.
     """
     existing = await find_by_client_id(tx, conversation.id, client_id)
     if existing is not None:
         return message_view(existing), False
     now = utcnow()
     view = await _add_message(
-        tx, conversation, Author.CUSTOMER, text, now=now, client_id=client_id, attachment=attachment
+        tx,
+        conversation,
+        Author.CUSTOMER,
+        text,
+        now=now,
+        client_id=client_id,
+        attachment=attachment,
+        redaction=redaction,
     )
     try:
         await tx.session.flush()
@@ -173,18 +198,17 @@ async def do_receive_customer_message(
     current = State(conversation.state)
     target = current if bot_answers and current is State.BOT else state_after_customer_message(current)
     if target is not current:
-        reopened = current is State.RESOLVED
         if target is State.QUEUED:
             _queue(tx, conversation, now)
-        conversation.state = target.value
-        kind: ConversationChangeType = (
-            "conversation.reopened"
-            if reopened
-            else "conversation.queued"
+        _move(conversation, target)
+        payload: events.Payload = (
+            events.ConversationReopened(**_state(conversation))
+            if current is State.RESOLVED
+            else events.ConversationQueued(**_state(conversation))
             if target is State.QUEUED
-            else "conversation.assigned"
+            else events.ConversationAssigned(**_state(conversation))
         )
-        _changed(tx, conversation, kind, "customer")
+        _changed(tx, conversation, payload, "customer")
         if target is State.QUEUED:
             key = "queued_shop" if conversation.shop_id else "queued"
             # A microsecond later, so that the notice sorts after the message that caused it.
@@ -196,19 +220,20 @@ async def do_receive_customer_message(
 def do_record_understanding(tx: Tx, conversation: Conversation, message_id: str, understanding: Understanding) -> None:
     """What the customer's message means, for the operator's view, routing and analytics."""
     understood = understanding.contract()
-    _record(
+    events.record(
         tx,
-        conversation,
-        "message.classified",
+        conversation.id,
         "nlu",
-        message_id=message_id,
-        language=understood["language"],
-        intent=understood["intent"],
-        confidence=understood["confidence"],
-        entities=understood["entities"],
-        urgency=understanding.urgency.urgency,
-        anger=understanding.urgency.anger,
-        signals=list(understanding.urgency.signals),
+        events.MessageClassified(
+            message_id=message_id,
+            language=understood["language"],
+            intent=understood["intent"],
+            confidence=understood["confidence"],
+            entities=understood["entities"],
+            urgency=understanding.urgency.urgency,
+            anger=understanding.urgency.anger,
+            signals=list(understanding.urgency.signals),
+        ),
     )
 
 
@@ -224,7 +249,9 @@ async def do_take(tx: Tx, agent: Agent, conversation: Conversation) -> None:
     conversation.assignee_id = agent.id
     now = utcnow()
     conversation.last_activity_at = now
-    _changed(tx, conversation, "conversation.assigned", f"agent:{agent.id}", assignee_id=agent.id)
+    _changed(
+        tx, conversation, events.ConversationAssigned(**_state(conversation), assignee_id=agent.id), f"agent:{agent.id}"
+    )
     await _add_message(
         tx, conversation, Author.SYSTEM, phrase("assigned", conversation.language, agent=agent.name), now=now
     )
@@ -252,8 +279,8 @@ async def do_send_agent_message(
         tx, conversation, Author.AGENT, text, now=utcnow(), client_id=client_id, agent=agent, attachment=attachment
     )
     if conversation.state == State.ASSIGNED:
-        conversation.state = State.WAITING.value
-        _changed(tx, conversation, "conversation.waiting", f"agent:{agent.id}")
+        _move(conversation, State.WAITING)
+        _changed(tx, conversation, events.ConversationWaiting(**_state(conversation)), f"agent:{agent.id}")
     return view
 
 
@@ -267,7 +294,7 @@ async def do_resolve(tx: Tx, agent: Agent, conversation: Conversation) -> None:
     now = utcnow()
     conversation.resolved_at = now
     conversation.last_activity_at = now
-    _changed(tx, conversation, "conversation.resolved", f"agent:{agent.id}")
+    _changed(tx, conversation, events.ConversationResolved(**_state(conversation)), f"agent:{agent.id}")
     await _add_message(tx, conversation, Author.SYSTEM, phrase("resolved", conversation.language), now=now)
 
 
@@ -281,9 +308,9 @@ async def do_send_bot_message(tx: Tx, conversation: Conversation, text: str, *, 
     return await _add_message(tx, conversation, Author.BOT, text, now=now, mask=False)
 
 
-def do_record_bot_event(tx: Tx, conversation: Conversation, type_: str, **data: Any) -> None:
-    """Something the bot did or learned (an action on an order, a cited article, a callback request)."""
-    _record(tx, conversation, type_, "bot", **data)
+def do_record_bot_event(tx: Tx, conversation: Conversation, payload: events.Payload) -> None:
+    """Something the bot did or learned (an action on an order, a cited article, its reply)."""
+    events.record(tx, conversation.id, "bot", payload)
 
 
 async def do_hand_over(
@@ -298,15 +325,75 @@ async def do_hand_over(
 ) -> None:
     """The bot passes the conversation to a desk's queue; `handoff` (intent, entities, summary, reason) is
     recorded as `bot.handoff` so the operator starts from what the customer already said."""
-    if shop_id is not None and desk == SHOP_DESK:
+    if shop_id is not None and desk == SHOP:
         # A shop's order: the conversation moves to that shop's inbox, where only its staff see it.
         conversation.shop_id = shop_id
     if order_number is not None:
         conversation.order_number = order_number
     conversation.desk = desk
-    _record(tx, conversation, "bot.handoff", "bot", desk=desk, shop_id=conversation.shop_id, **handoff)
+    events.record(tx, conversation.id, "bot", events.BotHandoff(desk=desk, shop_id=conversation.shop_id, **handoff))
     _move(conversation, State.QUEUED)
     _queue(tx, conversation, now)
-    _changed(tx, conversation, "conversation.queued", "bot")
+    _changed(tx, conversation, events.ConversationQueued(**_state(conversation)), "bot")
     key = "queued_shop" if conversation.shop_id else "queued"
     await _add_message(tx, conversation, Author.SYSTEM, phrase(key, conversation.language), now=now)
+
+
+def _requeue(conversation: Conversation, desk: str, now: datetime, queue_key: datetime) -> None:
+    """Into `desk`'s queue at `queue_key`: from an operator (a move of the state machine) or from another queue."""
+    if conversation.state != State.QUEUED:
+        _move(conversation, State.QUEUED)
+    conversation.desk = desk
+    conversation.assignee_id = None
+    conversation.queued_at = now
+    conversation.queue_key = queue_key
+
+
+def do_transfer_to_desk(tx: Tx, actor: Agent, conversation: Conversation, desk: str, now: datetime, note: str) -> None:
+    """An operator hands the conversation to another desk's queue, where it keeps the place it has earned by
+    waiting: the transfer does not send it to the back."""
+    from_desk = conversation.desk
+    _requeue(conversation, desk, now, min(conversation.queue_key or now, now))
+    actor_id = f"agent:{actor.id}"
+    events.record(
+        tx, conversation.id, actor_id, events.ConversationTransferred(desk=desk, from_desk=from_desk, note=note)
+    )
+    announce(tx, conversation, "conversation.transferred", actor_id)
+
+
+async def do_transfer_to_agent(tx: Tx, actor: Agent, conversation: Conversation, target: Agent, note: str) -> None:
+    """An operator hands the conversation to one colleague: theirs at once."""
+    from_desk = conversation.desk
+    if conversation.state in (State.ASSIGNED, State.WAITING):
+        # Released first, so that taking it is an ordinary assignment.
+        _move(conversation, State.QUEUED)
+        conversation.assignee_id = None
+    await do_take(tx, target, conversation)
+    events.record(
+        tx,
+        conversation.id,
+        f"agent:{actor.id}",
+        events.ConversationTransferred(agent_id=target.id, from_desk=from_desk, note=note),
+    )
+
+
+def do_escalate(
+    tx: Tx,
+    conversation: Conversation,
+    now: datetime,
+    *,
+    reasons: list[str],
+    priority: int,
+    head_start: timedelta,
+    desk: str | None = None,
+    actor: str = "sla",
+) -> None:
+    """Raise a conversation a deadline was missed on: to at least `priority`, ahead of those waiting by
+    `head_start`; with `desk`, into that desk's queue (a shop that missed its promise goes to platform CS)."""
+    conversation.priority = max(conversation.priority, priority)
+    if desk is not None and desk != conversation.desk:
+        _requeue(conversation, desk, now, now - head_start)
+    elif conversation.state == State.QUEUED and conversation.queue_key is not None:
+        conversation.queue_key = min(conversation.queue_key, now - head_start)
+    events.record(tx, conversation.id, actor, events.RoutingEscalated(desk=conversation.desk, reasons=reasons))
+    announce(tx, conversation, "conversation.escalated", actor)

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 import filetype  # type: ignore[import-untyped]  # the library ships no type information
 from sqlalchemy import select
 
-from madoguchi.bot.links import signed_url, verify
 from madoguchi.bus.events import AttachmentView
 from madoguchi.conversations import actions
+from madoguchi.domain.clock import utcnow
+from madoguchi.domain.signed_links import signed_url, verify
 from madoguchi.errors import InvalidInput, MadoguchiError, NotFound
 from madoguchi.store.models import Conversation, MessageAttachment
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -101,12 +101,12 @@ def customer_links(secret: str, customer_id: str) -> Callable[[str], str]:
     return lambda attachment_id: customer_link(secret, attachment_id, customer_id, now)
 
 
-def _caption(photo: Photo) -> str:
+def caption(photo: Photo) -> str:
     # The message's text: what previews, transcripts and the bot read when they only see text.
     return f"[写真 / Photo] {photo.filename}"
 
 
-def _attach(tx: Tx, conversation: Conversation, photo: Photo, message: MessageView, attachment_id: str) -> None:
+def attach(tx: Tx, conversation: Conversation, photo: Photo, message: MessageView, attachment_id: str) -> None:
     tx.session.add(
         MessageAttachment(
             id=attachment_id,
@@ -134,27 +134,19 @@ async def do_send_agent_photo(
     attachment_id = str(uuid.uuid4())
     url = customer_link(secret, attachment_id, conversation.customer_id, utcnow())
     message = await actions.do_send_agent_message(
-        tx, agent, conversation, text=_caption(photo), attachment=_view(photo, attachment_id, url)
+        tx, agent, conversation, text=caption(photo), attachment=_view(photo, attachment_id, url)
     )
     # The message row goes first: the attachment refers to it, and the two have no ORM relationship to order them.
     await tx.session.flush()
-    _attach(tx, conversation, photo, message, attachment_id)
+    attach(tx, conversation, photo, message, attachment_id)
     return message
 
 
-async def do_receive_customer_photo(
-    tx: Tx, conversation: Conversation, photo: Photo, *, client_id: str, secret: str
-) -> tuple[MessageView, bool]:
-    """A customer's photo; a resend with the same `client_id` returns the stored message and stores nothing."""
+def customer_attachment(secret: str, conversation: Conversation, photo: Photo) -> tuple[str, AttachmentView]:
+    """The id and the view (with the customer's signed link) of a photo the customer is sending."""
     attachment_id = str(uuid.uuid4())
     url = customer_link(secret, attachment_id, conversation.customer_id, utcnow())
-    # A photo needs a person: a conversation with the bot is queued rather than answered by it.
-    message, created = await actions.do_receive_customer_message(
-        tx, conversation, text=_caption(photo), client_id=client_id, attachment=_view(photo, attachment_id, url)
-    )
-    if created:
-        _attach(tx, conversation, photo, message, attachment_id)
-    return message, created
+    return attachment_id, _view(photo, attachment_id, url)
 
 
 async def attachment_in(session: AsyncSession, conversation_id: str, attachment_id: str) -> MessageAttachment:

@@ -21,9 +21,9 @@ from madoguchi.demo.schemas import (
     OrderSpec,
     ShopSpec,
 )
+from madoguchi.domain.clock import utcnow
 from madoguchi.errors import InvalidInput
 from madoguchi.store.models import Agent, Article, Customer, Desk, Order, Shop
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

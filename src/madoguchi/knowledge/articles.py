@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from madoguchi.domain.clock import utcnow
 from madoguchi.errors import InvalidInput
 from madoguchi.knowledge.helpcentre import invalidate
 from madoguchi.nlu.data import taxonomy
 from madoguchi.store.models import Article
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from madoguchi.domain.clock import utcnow
 from madoguchi.nlu.entities import Entity, extract_entities
 from madoguchi.nlu.intent import IntentModel, _sudachi, load_model
 from madoguchi.nlu.language import Language, detect_language
@@ -17,6 +17,7 @@ from madoguchi.nlu.urgency import Urgency, score_urgency
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import date
     from pathlib import Path
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -54,7 +55,7 @@ class NluPipeline:
         return self.understand_many([text], today)[0]
 
     def understand_many(self, texts: Sequence[str], today: date | None = None) -> list[Understanding]:
-        day = today or datetime.now(TOKYO).date()
+        day = today or utcnow().astimezone(TOKYO).date()
         normalized_texts = [normalize(text) for text in texts]
         intents = self.model.predict_folded([fold_for_matching(normalized.text) for normalized in normalized_texts])
         tokenizer = _sudachi()

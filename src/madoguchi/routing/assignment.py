@@ -18,14 +18,21 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import and_, func, select
 
-from madoguchi.bus import ConversationChanged
-from madoguchi.conversations.actions import do_add_note, do_system_message, do_take
-from madoguchi.conversations.views import snapshot
+from madoguchi.conversations import events
+from madoguchi.conversations.actions import (
+    announce,
+    do_add_note,
+    do_system_message,
+    do_take,
+    do_transfer_to_agent,
+    do_transfer_to_desk,
+)
 from madoguchi.domain.conversation import State
+from madoguchi.domain.routing_map import priority_name
 from madoguchi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from madoguchi.routing import sla, wording
 from madoguchi.routing.wait import eligible
-from madoguchi.store.models import Agent, Conversation, ConversationEvent, Desk, RoutingOffer
+from madoguchi.store.models import Agent, Conversation, Desk, RoutingOffer
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -41,14 +48,6 @@ OPEN_WORK = (State.ASSIGNED.value, State.WAITING.value)
 class OfferPolicy:
     accept_timeout: timedelta = timedelta(seconds=30)
     reoffer_cooldown: timedelta = timedelta(seconds=120)
-
-
-def _event(tx: Tx, conversation_id: str, type_: str, actor: str, **data: Any) -> None:
-    tx.session.add(ConversationEvent(conversation_id=conversation_id, type=type_, actor=actor, data=data))
-
-
-def _publish(tx: Tx, conversation: Conversation, type_: Any, actor: str) -> None:
-    tx.publish_on_commit(ConversationChanged(type=type_, conversation=snapshot(conversation), actor=actor))
 
 
 async def _close_offers(tx: Tx, now: datetime, state: str, **where: Any) -> list[RoutingOffer]:
@@ -71,8 +70,11 @@ async def do_set_presence(tx: Tx, agent: Agent, presence: str, now: datetime) ->
     if presence == "available":
         agent.idle_since = now
     for offer in await _close_offers(tx, now, "withdrawn", agent_id=agent.id):
-        _event(
-            tx, offer.conversation_id, "routing.offer_withdrawn", f"agent:{agent.id}", reasons=[f"presence:{presence}"]
+        events.record(
+            tx,
+            offer.conversation_id,
+            f"agent:{agent.id}",
+            events.RoutingOfferWithdrawn(reasons=[f"presence:{presence}"]),
         )
     agent.presence = presence
 
@@ -119,13 +121,11 @@ async def do_expire_offers(tx: Tx, now: datetime) -> int:
         agent = await tx.session.get(Agent, offer.agent_id)
         if agent is not None and agent.presence == "available":
             agent.presence = "away"
-        _event(
+        events.record(
             tx,
             offer.conversation_id,
-            "routing.offer_expired",
             "routing",
-            agent_id=offer.agent_id,
-            reasons=["no_answer", "agent_set_away"],
+            events.RoutingOfferExpired(agent_id=offer.agent_id, reasons=["no_answer", "agent_set_away"]),
         )
     return len(expired)
 
@@ -186,18 +186,19 @@ async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: in
         tx.session.add(offer)
         load[chosen.id] += 1
         idle_since = chosen.idle_since or chosen.created_at
-        _event(
+        events.record(
             tx,
             conversation.id,
-            "routing.offered",
             "routing",
-            agent_id=chosen.id,
-            reasons=["longest_idle_agent", f"skill:{conversation.desk}", f"language:{conversation.language}"],
-            agent_idle_s=round((now - idle_since).total_seconds()),
-            agent_load=load[chosen.id] - 1,
-            timeout_s=policy.accept_timeout.total_seconds(),
+            events.RoutingOffered(
+                agent_id=chosen.id,
+                reasons=["longest_idle_agent", f"skill:{conversation.desk}", f"language:{conversation.language}"],
+                agent_idle_s=round((now - idle_since).total_seconds()),
+                agent_load=load[chosen.id] - 1,
+                timeout_s=policy.accept_timeout.total_seconds(),
+            ),
         )
-        _publish(tx, conversation, "conversation.offered", "routing")
+        announce(tx, conversation, "conversation.offered", "routing")
         made.append(offer)
     await tx.session.flush()
     return made
@@ -233,7 +234,7 @@ async def do_accept(tx: Tx, agent: Agent, offer_id: int, now: datetime) -> Conve
     offer.closed_at = now
     await do_take(tx, agent, conversation)
     agent.idle_since = now
-    _event(tx, conversation.id, "routing.accepted", f"agent:{agent.id}", offer_id=offer.id)
+    events.record(tx, conversation.id, f"agent:{agent.id}", events.RoutingAccepted(offer_id=offer.id))
     return conversation
 
 
@@ -241,13 +242,15 @@ async def do_decline(tx: Tx, agent: Agent, offer_id: int, now: datetime) -> None
     offer = await _own_offer(tx, agent, offer_id)
     offer.state = "declined"
     offer.closed_at = now
-    _event(tx, offer.conversation_id, "routing.declined", f"agent:{agent.id}", offer_id=offer.id)
+    events.record(tx, offer.conversation_id, f"agent:{agent.id}", events.RoutingDeclined(offer_id=offer.id))
 
 
 async def do_withdraw_offers(tx: Tx, conversation: Conversation, now: datetime, reason: str) -> None:
     """A conversation taken by hand, transferred or resolved is no longer on offer."""
     for offer in await _close_offers(tx, now, "withdrawn", conversation_id=conversation.id):
-        _event(tx, conversation.id, "routing.offer_withdrawn", "routing", agent_id=offer.agent_id, reasons=[reason])
+        events.record(
+            tx, conversation.id, "routing", events.RoutingOfferWithdrawn(agent_id=offer.agent_id, reasons=[reason])
+        )
 
 
 def _check_target_agent(actor: Agent, target: Agent, conversation: Conversation) -> None:
@@ -274,7 +277,6 @@ async def do_transfer(
     if conversation.state == State.RESOLVED:
         raise Conflict("This conversation is resolved; it reopens when the customer writes again.")
     await do_withdraw_offers(tx, conversation, now, "transferred")
-    from_desk = conversation.desk
     if note.strip():
         await do_add_note(tx, actor, conversation, text=note.strip())
     if desk is not None:
@@ -283,23 +285,8 @@ async def do_transfer(
             raise InvalidInput(f"{desk!r} is not a desk that takes conversations.")
         if target_desk.kind == "shop" and not conversation.shop_id:
             raise InvalidInput("Only a shop's own conversation can go to the shop desk.")
-        conversation.desk = desk
-        conversation.state = State.QUEUED.value
-        conversation.assignee_id = None
-        conversation.queued_at = now
-        # It keeps the place it has earned by waiting: the transfer does not send it to the back.
-        conversation.queue_key = min(conversation.queue_key or now, now)
-        _event(
-            tx,
-            conversation.id,
-            "conversation.transferred",
-            f"agent:{actor.id}",
-            desk=desk,
-            from_desk=from_desk,
-            note=note,
-        )
-        _publish(tx, conversation, "conversation.transferred", f"agent:{actor.id}")
-        await sla.do_start(tx, conversation, target_desk, _priority_name(conversation.priority), now)
+        do_transfer_to_desk(tx, actor, conversation, desk, now, note)
+        await sla.do_start(tx, conversation, target_desk, priority_name(conversation.priority), now)
         name = target_desk.name_ja if conversation.language == "ja" else target_desk.name_en
         await do_system_message(tx, conversation, wording.say("transferred", conversation.language, desk=name), now)
         return conversation
@@ -307,23 +294,8 @@ async def do_transfer(
     if target is None:
         raise NotFound(f"There is no operator {agent_id}.")
     _check_target_agent(actor, target, conversation)
-    conversation.assignee_id = None
-    conversation.state = State.QUEUED.value
-    await do_take(tx, target, conversation)
-    _event(
-        tx,
-        conversation.id,
-        "conversation.transferred",
-        f"agent:{actor.id}",
-        agent_id=target.id,
-        from_desk=from_desk,
-        note=note,
-    )
+    await do_transfer_to_agent(tx, actor, conversation, target, note)
     return conversation
-
-
-def _priority_name(level: int) -> str:
-    return {-1: "low", 0: "normal", 1: "high", 2: "urgent"}.get(level, "normal")
 
 
 async def assignable_agents(tx: Tx, conversation: Conversation) -> list[Agent]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from madoguchi.conversations.queries import last_customer_texts
 from madoguchi.knowledge.helpcentre import help_centre
-from madoguchi.routing.triage import decide_understood
+from madoguchi.routing.triage import triage_understood
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +42,7 @@ async def suggestions_for(
         page = centre.for_intent(understood.intent, language)
         if page is not None and page.slug not in {hit.slug for hit in hits}:
             hits.insert(0, page)
-        decision = await decide_understood(session, understood, conversation.order_number)
-        found.append(Suggestion("reply", understood.intent, decision.reply))
+        triaged = await triage_understood(session, understood, conversation.order_number)
+        found.append(Suggestion("reply", understood.intent, triaged.reply))
     found += [Suggestion("article", hit.title, f"{hit.title} {hit.url}", hit.url) for hit in hits[:ARTICLES]]
     return found

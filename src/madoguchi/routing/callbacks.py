@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Literal
 import phonenumbers
 from sqlalchemy import or_, select
 
+from madoguchi.conversations import events
 from madoguchi.conversations.actions import do_system_message
+from madoguchi.domain.routing_map import PLATFORM_CS
 from madoguchi.errors import Conflict, InvalidInput, NotFound
 from madoguchi.routing import wording
 from madoguchi.routing.desks import TOKYO
-from madoguchi.store.models import Callback, Conversation, ConversationEvent, Customer, Order
+from madoguchi.store.models import Callback, Conversation, Customer, Order
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -119,7 +121,7 @@ async def request_callback(
         customer_id=customer_id,
         conversation_id=conversation.id if conversation is not None else None,
         shop_id=conversation.shop_id if conversation is not None else None,
-        desk=(conversation.desk if conversation is not None else None) or "platform_cs",
+        desk=(conversation.desk if conversation is not None else None) or PLATFORM_CS,
         language=conversation.language if conversation is not None else language,
         phone_e164=e164,
         phone_display=display,
@@ -134,17 +136,13 @@ async def request_callback(
     )
     tx.session.add(callback)
     if conversation is not None:
-        tx.session.add(
-            ConversationEvent(
-                conversation_id=conversation.id,
-                type="callback.requested",
-                actor="customer",
-                data={
-                    "callback_id": callback.id,
-                    "window_start": window_start.isoformat(),
-                    "window_end": window_end.isoformat(),
-                },
-            )
+        events.record(
+            tx,
+            conversation.id,
+            "customer",
+            events.CallbackRequested(
+                callback_id=callback.id, window_start=window_start.isoformat(), window_end=window_end.isoformat()
+            ),
         )
         window = describe_window(window_start, window_end, conversation.language)
         text = wording.say("callback_booked", conversation.language, window=window, phone=display)
@@ -230,17 +228,12 @@ async def do_record_outcome(
     else:
         callback.state = "failed" if outcome != "cancelled" else "done"
     if callback.conversation_id is not None:
-        tx.session.add(
-            ConversationEvent(
-                conversation_id=callback.conversation_id,
-                type="callback.attempted",
-                actor=f"agent:{agent.id}",
-                data={
-                    "callback_id": callback.id,
-                    "outcome": outcome,
-                    "attempts": callback.attempts,
-                    "state": callback.state,
-                },
-            )
+        events.record(
+            tx,
+            callback.conversation_id,
+            f"agent:{agent.id}",
+            events.CallbackAttempted(
+                callback_id=callback.id, outcome=outcome, attempts=callback.attempts, state=callback.state
+            ),
         )
     return callback

@@ -15,28 +15,24 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
+from madoguchi.conversations import events
 from madoguchi.conversations.actions import do_system_message
 from madoguchi.conversations.queries import last_customer_texts, queue_position
+from madoguchi.domain.routing_map import PLATFORM_CS, PRIORITY_LEVELS, SHOP, DeskId, Priority
 from madoguchi.errors import Unavailable
-from madoguchi.nlu.data import taxonomy
 from madoguchi.routing import sla, wording
+from madoguchi.routing.decision import decide_understood
 from madoguchi.routing.desks import REFERRAL, Hours, describe_opening, referral_of
 from madoguchi.routing.engine import PriorityPolicy
-from madoguchi.routing.triage import decide_understood
 from madoguchi.routing.wait import desk_load
 from madoguchi.store.models import Conversation, ConversationEvent, Customer, Desk, Order, Shop
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
-    from madoguchi.nlu.pipeline import NluPipeline, Understanding
-    from madoguchi.routing.triage import Triage
+    from madoguchi.nlu.pipeline import NluPipeline
+    from madoguchi.routing.decision import Decision
     from madoguchi.settings import Settings
     from madoguchi.store.tx import Tx
 
-PLATFORM_DESK = "platform_cs"
-SHOP_DESK = "shop"
-PRIORITY_LEVELS = {"low": -1, "normal": 0, "high": 1, "urgent": 2}
-LEVEL_NAMES = {level: name for name, level in PRIORITY_LEVELS.items()}
 REPEAT_WINDOW = timedelta(days=7)
 POLICY = PriorityPolicy()
 
@@ -67,52 +63,53 @@ async def _repeat_contact(tx: Tx, conversation: Conversation, now: datetime) -> 
     )
 
 
-async def _desk_for(tx: Tx, conversation: Conversation, triage: Triage | None) -> tuple[str, list[str]]:
+async def _desk_for(tx: Tx, conversation: Conversation, decision: Decision | None) -> tuple[str, list[str]]:
     """The desk of the routing map; `order_owner` resolved from the order's seller."""
     if conversation.shop_id:
-        return SHOP_DESK, ["inbox:shop"]
+        return SHOP, ["inbox:shop"]
     reasons: list[str] = []
-    chosen = conversation.desk not in (None, PLATFORM_DESK, SHOP_DESK)
-    # A desk chosen before (the bot's hand-over, or an earlier transfer of a reopened conversation) stands.
-    desk = conversation.desk if chosen or triage is None else triage.desk
-    desk = desk or PLATFORM_DESK
+    chosen = conversation.desk not in (None, PLATFORM_CS, SHOP)
+    # A desk chosen before (an earlier transfer of a reopened conversation) stands.
+    desk = conversation.desk if chosen or decision is None else decision.desk
+    desk = desk or PLATFORM_CS
     if chosen:
         reasons.append(f"desk_chosen:{desk}")
     number = conversation.order_number
-    if number is None and triage is not None:
-        number = next((e.normalized for e in triage.understanding.entities if e.type == "order_number"), None)
+    if number is None and decision is not None and decision.order is not None:
+        number = decision.order.number
     order = await tx.session.get(Order, number) if number else None
     if order is not None and conversation.order_number is None:
         conversation.order_number = order.number
-    if desk == "order_owner":
-        desk = (SHOP_DESK if order.shop_id else PLATFORM_DESK) if order is not None else PLATFORM_DESK
+    if desk == DeskId.ORDER_OWNER:
+        desk = (SHOP if order.shop_id else PLATFORM_CS) if order is not None else PLATFORM_CS
         reasons.append(f"order_owner:{desk}" if order is not None else "order_owner:unknown")
-    if desk == SHOP_DESK and order is not None and order.shop_id and order.customer_id == conversation.customer_id:
+    if desk == SHOP and order is not None and order.shop_id and order.customer_id == conversation.customer_id:
         # The shop that sold it answers, in its own inbox: from now on its staff see this conversation.
         conversation.shop_id = order.shop_id
-        return SHOP_DESK, reasons
-    if desk in ("bot", SHOP_DESK):
+        return SHOP, reasons
+    if desk in (DeskId.BOT, SHOP):
         # The bot could not finish it, or the shop is unknown on a platform chat: platform CS helps.
-        desk = PLATFORM_DESK
+        desk = PLATFORM_CS
     return desk, reasons
 
 
 async def do_place(
     tx: Tx,
     conversation: Conversation,
-    triage: Triage | None,
+    decision: Decision | None,
     now: datetime,
     *,
     offer_callback_after_s: int = 600,
     notify: bool = True,
 ) -> Placement:
-    """Route a conversation that has just been queued; records `routing.decided` with its reasons and tells
-    the customer about a referral, closed hours or a long wait (with the offer of a callback or e-mail)."""
+    """Route a conversation that has just been queued, on the decision made for it (the bot's hand-over's, or
+    the one made for the message that queued it); records `routing.decided` with its reasons and tells the
+    customer about a referral, closed hours or a long wait (with the offer of a callback or e-mail)."""
     session = tx.session
-    desk_id, reasons = await _desk_for(tx, conversation, triage)
+    desk_id, reasons = await _desk_for(tx, conversation, decision)
     found = await session.get(Desk, desk_id)
     if found is None:
-        desk_id, found = PLATFORM_DESK, await session.get(Desk, PLATFORM_DESK)
+        desk_id, found = PLATFORM_CS, await session.get(Desk, PLATFORM_CS)
     if found is None:
         raise Unavailable("The desks data has no platform_cs desk: seed the desks (madoguchi demo seed).")
     desk: Desk = found
@@ -124,22 +121,20 @@ async def do_place(
         order = await session.get(Order, conversation.order_number) if conversation.order_number else None
         referral_text = referral.text(conversation.language, carrier=order.carrier if order else None)
         reasons.append(f"referral:{desk.id}")
-        fallback = await session.get(Desk, referral.fallback_desk or PLATFORM_DESK)
+        fallback = await session.get(Desk, referral.fallback_desk or PLATFORM_CS)
         if fallback is None or fallback.kind == REFERRAL:
-            fallback = await session.get(Desk, PLATFORM_DESK)
+            fallback = await session.get(Desk, PLATFORM_CS)
         if fallback is not None:
             desk, desk_id = fallback, fallback.id
 
-    priority = triage.priority if triage is not None else "normal"
-    intent = triage.understanding.intent if triage is not None else None
-    info = taxonomy().get(intent) if intent else None
-    money = bool(info and info.money_or_identity)
+    priority: Priority = decision.priority if decision is not None else "normal"
+    money = decision.money_or_identity if decision is not None else False
     customer = await session.get(Customer, conversation.customer_id)
     tier = customer.member_tier if customer is not None else "regular"
     repeat = await _repeat_contact(tx, conversation, now)
     head_start, policy_reasons = POLICY.head_start(priority, money, tier, repeat)
-    if triage is not None:
-        reasons = [reason for reason in triage.reasons if reason != "handoff"] + reasons
+    if decision is not None:
+        reasons = [reason for reason in decision.reasons if reason != "handoff"] + reasons
     # Triage and placement may name the same reason (order_owner:shop): each is said once.
     reasons = list(dict.fromkeys([*reasons, *policy_reasons]))
 
@@ -170,9 +165,7 @@ async def do_place(
     }
     if referral_text is not None:
         values["referral"] = referral.desk if referral else None
-    session.add(
-        ConversationEvent(conversation_id=conversation.id, type="routing.decided", actor="routing", data=values)
-    )
+    events.record(tx, conversation.id, "routing", events.RoutingDecided(**values))
     await sla.do_start(tx, conversation, desk, priority, now)
 
     if notify:
@@ -193,21 +186,12 @@ async def do_place(
     )
 
 
-async def do_route_handover(
-    tx: Tx, conversation: Conversation, understanding: Understanding | None, settings: Settings
-) -> Placement:
-    """Place a conversation the customer's message has just queued, from what that message meant."""
-    triage = await decide_understood(tx.session, understanding, conversation.order_number) if understanding else None
-    return await do_place(
-        tx, conversation, triage, utcnow(), offer_callback_after_s=settings.callback_offer_wait_seconds
-    )
-
-
 async def do_place_unrouted(
     tx: Tx, nlu: NluPipeline | None, settings: Settings, now: datetime, limit: int = 50
 ) -> list[Placement]:
-    """Route queued conversations no channel has routed yet (a ticket from e-mail, a reopened thread), so that
-    every conversation in a queue has its desk, priority, reasons and SLA clocks whichever way it came in."""
+    """The safety net: route queued conversations left without a placement (a process stopped between the
+    message's commit and its placement, or a conversation queued before placement existed), so that every
+    conversation in a queue has its desk, priority, reasons and SLA clocks."""
     # Clock-free: an event's id says what happened after what. Routed means a routing event (placement,
     # escalation or transfer) came after the conversation last joined a queue.
     queued_event = aliased(ConversationEvent)
@@ -243,16 +227,17 @@ async def do_place_unrouted(
     )
     placed = []
     for conversation in waiting:
-        triage = None
+        # Left unplaced by a process that stopped half-way: decided again from the latest customer message.
+        decision = None
         if nlu is not None:
             latest = (await last_customer_texts(tx.session, [conversation])).get(conversation.id)
             if latest:
-                triage = await decide_understood(tx.session, nlu.understand(latest), conversation.order_number)
+                decision = await decide_understood(tx.session, nlu.understand(latest), conversation.order_number)
         placed.append(
             await do_place(
                 tx,
                 conversation,
-                triage,
+                decision,
                 now,
                 offer_callback_after_s=settings.callback_offer_wait_seconds,
                 # Notices about waits and hours belong on a live chat; a mail thread is answered by mail.

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, exists, select
 
-from madoguchi.bus import ConversationChanged
-from madoguchi.conversations.actions import do_system_message
-from madoguchi.conversations.views import snapshot
+from madoguchi.conversations import events
+from madoguchi.conversations.actions import do_escalate, do_system_message
 from madoguchi.domain.conversation import State
+from madoguchi.domain.routing_map import PLATFORM_CS, PRIORITY_LEVELS, SHOP
 from madoguchi.routing import wording
-from madoguchi.store.models import Conversation, ConversationEvent, Desk, Message, Shop, SlaTimer
+from madoguchi.store.models import Conversation, Desk, Message, Shop, SlaTimer
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"
 SHOP_PROMISE = "shop_promise"
-PLATFORM_DESK = "platform_cs"
+# A conversation whose deadline was missed goes ahead of everyone who has waited less than this.
+ESCALATION_HEAD_START = timedelta(hours=1)
 # Share of the desk's target that applies at each priority.
 PRIORITY_FACTOR = {"urgent": 0.25, "high": 0.5, "normal": 1.0, "low": 1.5}
 
@@ -138,46 +139,39 @@ async def do_check_due(tx: Tx, now: datetime, limit: int = 100) -> list[Breach]:
     return breaches
 
 
-def _event(tx: Tx, conversation: Conversation, type_: str, **data: Any) -> None:
-    tx.session.add(ConversationEvent(conversation_id=conversation.id, type=type_, actor="sla", data=data))
-
-
 async def _escalate(tx: Tx, timer: SlaTimer, conversation: Conversation, now: datetime) -> str | None:
-    _event(
+    events.record(
         tx,
-        conversation,
-        "sla.breached",
-        kind=timer.kind,
-        desk=timer.desk,
-        priority=timer.priority,
-        due_at=timer.due_at.isoformat(),
+        conversation.id,
+        "sla",
+        events.SlaBreached(kind=timer.kind, desk=timer.desk, priority=timer.priority, due_at=timer.due_at.isoformat()),
     )
     if conversation.state == State.RESOLVED:
         return None
-    if timer.kind == SHOP_PROMISE and conversation.desk == "shop":
+    if timer.kind == SHOP_PROMISE and conversation.desk == SHOP:
         # The shop missed its promise: platform customer service takes over, ahead of everyone waiting.
-        platform = await tx.session.get(Desk, PLATFORM_DESK)
-        conversation.desk = PLATFORM_DESK
-        conversation.state = State.QUEUED.value
-        conversation.assignee_id = None
-        conversation.queued_at = now
-        conversation.queue_key = now - timedelta(hours=1)
-        conversation.priority = max(conversation.priority, 1)
-        _event(tx, conversation, "routing.escalated", desk=PLATFORM_DESK, reasons=["sla:shop_promise_missed"])
+        platform = await tx.session.get(Desk, PLATFORM_CS)
+        do_escalate(
+            tx,
+            conversation,
+            now,
+            reasons=["sla:shop_promise_missed"],
+            priority=PRIORITY_LEVELS["high"],
+            head_start=ESCALATION_HEAD_START,
+            desk=PLATFORM_CS,
+        )
         if platform is not None:
             await do_start(tx, conversation, platform, "high", now)
             name = platform.name_ja if conversation.language == "ja" else platform.name_en
             await do_system_message(tx, conversation, wording.say("escalated", conversation.language, desk=name), now)
-        tx.publish_on_commit(
-            ConversationChanged(type="conversation.escalated", conversation=snapshot(conversation), actor="sla")
-        )
-        return PLATFORM_DESK
-    conversation.priority = max(conversation.priority, 2)
-    if conversation.state == State.QUEUED and conversation.queue_key is not None:
-        conversation.queue_key = min(conversation.queue_key, now - timedelta(hours=1))
-    _event(tx, conversation, "routing.escalated", desk=conversation.desk, reasons=[f"sla:{timer.kind}_missed"])
-    tx.publish_on_commit(
-        ConversationChanged(type="conversation.escalated", conversation=snapshot(conversation), actor="sla")
+        return PLATFORM_CS
+    do_escalate(
+        tx,
+        conversation,
+        now,
+        reasons=[f"sla:{timer.kind}_missed"],
+        priority=PRIORITY_LEVELS["urgent"],
+        head_start=ESCALATION_HEAD_START,
     )
     return conversation.desk
 

@@ -1,20 +1,17 @@
-"""The decision for one message: desk, priority, hand-over, and what the bot says (DESIGN.md, the routing map).
-
-`order_owner` is resolved from the order's seller when the order is known (context or an order number in
-the text); outside parties (the card issuer, the carrier) get a referral with their official contact, not a
-queue; money or identity at stake raises the priority; anger or a request for a person hands over.
-"""
+"""Triage of one message: the routing decision (madoguchi.routing.decision) and what the bot would say to it,
+as `POST /api/v1/triage` and the console's suggested replies give them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from madoguchi.conversations.phrases import phrase
-from madoguchi.nlu.data import taxonomy
+from madoguchi.domain.routing_map import SHOP, DeskId
 from madoguchi.nlu.pipeline import Understanding
+from madoguchi.routing.decision import LOW_CONFIDENCE, Decision, decide_understood
 from madoguchi.store.models import Article, Desk, Order, Shop
 
 if TYPE_CHECKING:
@@ -22,23 +19,12 @@ if TYPE_CHECKING:
 
     from madoguchi.nlu.pipeline import NluPipeline
 
-Priority = Literal["low", "normal", "high", "urgent"]
-_PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
-ANGER_HANDOFF = 0.7
-LOW_CONFIDENCE = 0.3
-# Asked for a person in so many words: always a hand-over, whatever the desk.
-_PERSON_INTENTS = frozenset({"contact_human_agent", "request_callback"})
-_ALWAYS_URGENT = frozenset({"account_compromised", "report_scam"})
-
 
 @dataclass(frozen=True)
 class Triage:
     understanding: Understanding
-    desk: str
-    priority: Priority
-    handoff: bool
+    decision: Decision
     reply: str
-    reasons: tuple[str, ...]
 
     def contract(self) -> dict[str, object]:
         """The answer of `POST /api/v1/triage` (DESIGN.md)."""
@@ -48,11 +34,11 @@ class Triage:
             "intent": understood["intent"],
             "confidence": understood["confidence"],
             "entities": understood["entities"],
-            "desk": self.desk,
-            "priority": self.priority,
-            "handoff": self.handoff,
+            "desk": self.decision.desk,
+            "priority": self.decision.priority,
+            "handoff": self.decision.handoff,
             "reply": self.reply,
-            "reasons": list(self.reasons),
+            "reasons": list(self.decision.reasons),
         }
 
 
@@ -60,58 +46,20 @@ def _say(key: str, language: str, **values: object) -> str:
     return phrase(f"bot.{key}", language, **{name: str(value) for name, value in values.items()})
 
 
-def _raise(priority: Priority, steps: int = 1) -> Priority:
-    return _PRIORITIES[min(len(_PRIORITIES) - 1, _PRIORITIES.index(priority) + steps)]
+async def triage(session: AsyncSession, pipeline: NluPipeline, text: str, order_number: str | None = None) -> Triage:
+    return await triage_understood(session, pipeline.understand(text), order_number)
 
 
-async def decide(session: AsyncSession, pipeline: NluPipeline, text: str, order_number: str | None = None) -> Triage:
-    return await decide_understood(session, pipeline.understand(text), order_number)
-
-
-async def decide_understood(
+async def triage_understood(
     session: AsyncSession, understood: Understanding, order_number: str | None = None
 ) -> Triage:
-    """The same decision for a message already understood (the live chat understands each message once)."""
-    language = understood.language
-    intent = understood.intent
-    info = taxonomy()[intent]
-    reasons: list[str] = [f"intent:{intent}"]
-    number = order_number or next(
-        (entity.normalized for entity in understood.entities if entity.type == "order_number"), None
-    )
-    order = await session.get(Order, number) if number else None
-    if number:
-        reasons.append("order:known" if order else "order:unknown")
-
-    desk = info.desk
-    if desk == "order_owner" and order is not None:
-        desk = "shop" if order.shop_id else "platform_cs"
-        reasons.append(f"order_owner:{desk}")
-
-    priority: Priority = "normal"
-    if info.money_or_identity:
-        priority = _raise(priority)
-        reasons.append("money_or_identity")
-    if intent in _ALWAYS_URGENT:
-        priority = "urgent"
-    urgency = understood.urgency
-    if urgency.anger >= ANGER_HANDOFF or urgency.urgency >= ANGER_HANDOFF:
-        priority = _raise(priority)
-        reasons += list(urgency.signals)
-
-    handoff = False
-    desk_row = await session.get(Desk, desk) if desk not in ("bot", "order_owner") else None
-    if intent in _PERSON_INTENTS or (desk_row is not None and desk_row.kind in ("queue", "shop")):
-        handoff = True
-    if urgency.anger >= ANGER_HANDOFF and desk in ("bot", "order_owner"):
-        desk, handoff = "platform_cs", True
-        desk_row = await session.get(Desk, desk)
-        reasons.append("anger")
-    if handoff:
-        reasons.append("handoff")
-
-    reply = await _reply(session, understood, desk, desk_row, order, handoff, language)
-    return Triage(understood, desk, priority, handoff, reply, tuple(reasons))
+    """The decision for a message already understood, with what the bot would say."""
+    decision = await decide_understood(session, understood, order_number)
+    order = await session.get(Order, decision.order.number) if decision.order is not None else None
+    desk = decision.desk
+    desk_row = await session.get(Desk, desk) if desk not in (DeskId.BOT, DeskId.ORDER_OWNER) else None
+    reply = await _reply(session, understood, desk, desk_row, order, decision.handoff, understood.language)
+    return Triage(understood, decision, reply)
 
 
 async def _reply(
@@ -128,7 +76,7 @@ async def _reply(
         return _say("out_of_scope", language)
     if understood.confidence < LOW_CONFIDENCE and not handoff:
         return _say("unsure", language)
-    if desk == "shop" and order is not None and order.shop_id:
+    if desk == SHOP and order is not None and order.shop_id:
         shop = await session.get(Shop, order.shop_id)
         if shop is not None:
             return _say("shop", language, shop=shop.name, hours=shop.reply_promise_hours)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from madoguchi.logs import get_logger
 from madoguchi.routing import assignment, queueing, sla
-from madoguchi.store.types import utcnow
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -23,7 +22,7 @@ log = get_logger(__name__)
 
 async def tick(runtime: Runtime, now: datetime | None = None) -> dict[str, int]:
     """One pass; `now` is given by tests that drive a clock of their own."""
-    now = now or utcnow()
+    now = now or runtime.clock.now()
     policy = assignment.OfferPolicy(accept_timeout=runtime.settings.offer_timeout)
     async with runtime.transaction() as tx:
         await queueing.do_place_unrouted(tx, runtime.nlu, runtime.settings, now)

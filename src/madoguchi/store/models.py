@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from madoguchi.store.types import JSONType, UTCDateTime, utcnow
+from madoguchi.domain.clock import utcnow
+from madoguchi.store.types import JSONType, UTCDateTime
 
 # Named constraints keep Alembic migrations identical on both databases.
 NAMING = {

@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from madoguchi.agents import audit
+from madoguchi.domain.clock import utcnow
 from madoguchi.errors import InvalidInput, NotFound
 from madoguchi.store.models import BrandEntry
-from madoguchi.store.types import utcnow
 from madoguchi.trust.directory import Brand, Directory, shipped_brands
 
 if TYPE_CHECKING:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
 from typing import Literal
 
 import orjson
 
+from madoguchi.domain.clock import utcnow
 from madoguchi.errors import NotAuthenticated
 
 TokenType = Literal["customer", "visitor"]
@@ -29,7 +29,7 @@ def _unb64(text: str) -> bytes:
 
 
 def sign_token(key: str, subject: str, typ: TokenType, ttl_seconds: int, now: float | None = None) -> str:
-    issued = time.time() if now is None else now
+    issued = utcnow().timestamp() if now is None else now
     payload = _b64(orjson.dumps({"sub": subject, "typ": typ, "exp": int(issued + ttl_seconds)}))
     signature = hmac.new(key.encode(), payload.encode(), hashlib.sha256).digest()
     return f"{payload}.{_b64(signature)}"
@@ -48,6 +48,6 @@ def verify_token(key: str, token: str, typ: TokenType, now: float | None = None)
         raise NotAuthenticated("The identity token is not valid: sign in on the shop again.") from exc
     if kind != typ or not isinstance(subject, str) or not isinstance(expiry, int):
         raise NotAuthenticated("The identity token is not valid: sign in on the shop again.")
-    if expiry < (time.time() if now is None else now):
+    if expiry < (utcnow().timestamp() if now is None else now):
         raise NotAuthenticated("The identity token has expired: sign in on the shop again.")
     return subject

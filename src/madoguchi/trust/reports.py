@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import func, select
 
 from madoguchi.agents import audit
+from madoguchi.domain.clock import utcnow
 from madoguchi.errors import Conflict, InvalidInput, NotFound
 from madoguchi.nlu.entities import extract_entities
 from madoguchi.nlu.normalize import normalize
 from madoguchi.nlu.pii import redact
 from madoguchi.store.models import BrandEntry, Lookalike, TrustReport
-from madoguchi.store.types import utcnow
 from madoguchi.trust.checker import kind_of
 from madoguchi.trust.directory import e164
 from madoguchi.trust.hosts import HostError, parse_host

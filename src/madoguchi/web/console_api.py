@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from madoguchi.bus import MessageView
 from madoguchi.channels.email import tickets
 from madoguchi.conversations import actions, queries
+from madoguchi.domain.clock import utcnow
 from madoguchi.domain.text import clean_message_text
 from madoguchi.routing import assignment
 from madoguchi.store.models import Conversation
-from madoguchi.store.types import utcnow
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep
 from madoguchi.web.schemas import (
     ConsoleListsOut,

@@ -11,15 +11,15 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from madoguchi.agents.roles import require_role
-from madoguchi.bot.links import verify
 from madoguchi.commerce.connector import connector_for
 from madoguchi.commerce.receipts import receipt_pdf
 from madoguchi.conversations.queries import history
+from madoguchi.domain.clock import utcnow
+from madoguchi.domain.signed_links import verify
 from madoguchi.errors import NotFound
 from madoguchi.knowledge.articles import do_save_article
 from madoguchi.knowledge.helpcentre import article_url, help_centre
 from madoguchi.store.models import Article, Conversation
-from madoguchi.store.types import utcnow
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_limit
 
 router = APIRouter(tags=["help centre"])

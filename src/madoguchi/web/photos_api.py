@@ -9,13 +9,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from sqlalchemy import select
 
+from madoguchi import intake
 from madoguchi.bus import MessageView
 from madoguchi.conversations import photos, queries
+from madoguchi.domain.clock import utcnow
 from madoguchi.errors import InvalidInput, NotAuthenticated, NotFound
-from madoguchi.routing import queueing
 from madoguchi.runtime import Runtime
 from madoguchi.store.models import Conversation, Customer, MessageAttachment
-from madoguchi.store.types import utcnow
 from madoguchi.trust.identity import verify_token
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep
 
@@ -116,15 +116,9 @@ async def receive_photo(
     )
     if conversation is None or conversation.channel != "chat":
         raise NotFound(f"There is no chat {conversation_id} of yours.")
-    was_queued = conversation.state == "queued"
-    message, created = await photos.do_receive_customer_photo(
-        tx, conversation, photo, client_id=client_id or str(uuid.uuid4()), secret=runtime.settings.secret_key
-    )
-    if created and conversation.state == "queued" and not was_queued:
-        # Handed from the bot (or reopened) by the photo: placed like a conversation queued by a message.
-        await queueing.do_route_handover(tx, conversation, None, runtime.settings)
+    received = await intake.do_receive_photo(tx, runtime, conversation, photo, client_id=client_id or str(uuid.uuid4()))
     await tx.commit()
-    return message
+    return received.message
 
 
 @router.get("/api/v1/downloads/photo/{photo_id}", response_class=Response, responses=_IMAGE, tags=["downloads"])

@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from madoguchi.agents.roles import require_role
 from madoguchi.conversations import queries
+from madoguchi.domain.clock import utcnow
 from madoguchi.domain.conversation import State
 from madoguchi.errors import NotFound
 from madoguchi.routing import assignment, assist, callbacks, canned, sla
 from madoguchi.routing.desks import Hours, holiday_name
 from madoguchi.store.models import Callback, Conversation, Desk, Order
-from madoguchi.store.types import utcnow
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_limit
 
 router = APIRouter(tags=["routing"])

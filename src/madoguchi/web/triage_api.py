@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import Unavailable
-from madoguchi.routing.triage import decide
+from madoguchi.routing.triage import triage as triage_text
 from madoguchi.web.deps import RuntimeDep, TxDep
 from madoguchi.web.schemas import TriageIn, TriageOut
 
@@ -23,5 +23,5 @@ async def triage(body: TriageIn, tx: TxDep, runtime: RuntimeDep) -> TriageOut:
         )
     text = clean_message_text(body.text, runtime.settings.max_message_chars)
     order_number = body.context.order_id if body.context else None
-    decision = await decide(tx.session, runtime.nlu, text, order_number)
-    return TriageOut.model_validate(decision.contract())
+    result = await triage_text(tx.session, runtime.nlu, text, order_number)
+    return TriageOut.model_validate(result.contract())

@@ -44,7 +44,7 @@ async def receive_mail(runtime: Runtime, raw: bytes, envelope: MailEnvelope) -> 
     else:
         mail = parse_mail(raw, **limits)
     async with runtime.transaction() as tx:
-        receipt = await do_receive_mail(tx, settings, runtime.nlu, envelope, raw, mail, runtime.trust)
+        receipt = await do_receive_mail(tx, runtime, envelope, raw, mail)
         await tx.commit()
     return receipt
 

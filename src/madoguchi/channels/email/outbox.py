@@ -19,9 +19,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import undefer
 
 from madoguchi.channels.email.compose import build_mail
+from madoguchi.conversations import events
+from madoguchi.domain.clock import utcnow
 from madoguchi.logs import get_logger
-from madoguchi.store.models import ConversationEvent, OutboundEmail, Ticket
-from madoguchi.store.types import utcnow
+from madoguchi.store.models import OutboundEmail, Ticket
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -63,11 +64,6 @@ class Draft:
     message_row_id: str | None = None
 
 
-def record(tx: Tx, conversation_id: str, type_: str, actor: str, **data: Any) -> None:
-    """An e-mail event on the conversation's log (the console lists them; the API returns their data)."""
-    tx.session.add(ConversationEvent(conversation_id=conversation_id, type=type_, actor=actor, data=data))
-
-
 def queue_mail(tx: Tx, ticket: Ticket, draft: Draft, *, relay_configured: bool, actor: str) -> OutboundEmail:
     now = utcnow()
     message_id, raw = build_mail(
@@ -100,16 +96,11 @@ def queue_mail(tx: Tx, ticket: Ticket, draft: Draft, *, relay_configured: bool, 
     )
     tx.session.add(mail)
     extra = {} if relay_configured else {"waiting": NO_RELAY}
-    record(
+    events.record(
         tx,
         ticket.conversation_id,
-        "email.queued",
         actor,
-        outbound_id=mail.id,
-        kind=draft.kind,
-        to=draft.to_address,
-        message_id=message_id,
-        **extra,
+        events.EmailQueued(outbound_id=mail.id, kind=draft.kind, to=draft.to_address, message_id=message_id, **extra),
     )
     return mail
 
@@ -269,29 +260,34 @@ class OutboxSender:
                 return  # the ticket was deleted meanwhile
             ticket = await tx.session.get(Ticket, mail.ticket_number)
             mail.lease_until = None
-            fields: dict[str, Any]
-            details = {"outbound_id": mail.id, "kind": mail.kind, "to": mail.to_address, "attempts": mail.attempts}
+            event: events.Payload
+            details: dict[str, Any] = {
+                "outbound_id": mail.id,
+                "kind": mail.kind,
+                "to": mail.to_address,
+                "attempts": mail.attempts,
+            }
             if outcome.delivered:
                 mail.status, mail.sent_at, mail.last_error = SENT, now, None
-                event, fields = "email.sent", {"relay_answer": outcome.answer[:500]}
+                event = events.EmailSent(**details, relay_answer=outcome.answer[:500])
             elif outcome.permanent or now - mail.created_at >= GIVE_UP_AFTER:
                 mail.status = FAILED
                 mail.last_error = self._describe(outcome)
                 reason = "refused by the relay" if outcome.permanent else f"not delivered within {GIVE_UP_AFTER}"
-                event, fields = "email.failed", {"code": outcome.code, "error": mail.last_error, "reason": reason}
+                event = events.EmailFailed(**details, code=outcome.code, error=mail.last_error, reason=reason)
                 log.warning("email.failed", outbound_id=mail.id, code=outcome.code, error=mail.last_error)
             else:
                 mail.last_error = self._describe(outcome)
                 mail.next_attempt_at = now + backoff(mail.attempts, self.runtime.settings.email_retry_seconds)
-                event = "email.deferred"
-                fields = {
-                    "code": outcome.code,
-                    "error": mail.last_error,
-                    "next_attempt_at": mail.next_attempt_at.isoformat(),
-                }
+                event = events.EmailDeferred(
+                    **details,
+                    code=outcome.code,
+                    error=mail.last_error,
+                    next_attempt_at=mail.next_attempt_at.isoformat(),
+                )
                 log.info("email.deferred", outbound_id=mail.id, code=outcome.code, error=mail.last_error)
             if ticket is not None:
-                record(tx, ticket.conversation_id, event, "outbox", **details, **fields)
+                events.record(tx, ticket.conversation_id, "outbox", event)
             await tx.commit()
 
     @staticmethod

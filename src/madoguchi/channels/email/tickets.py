@@ -20,15 +20,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
+from madoguchi import intake
 from madoguchi.channels.email import compose
 from madoguchi.channels.email.autoreply import why_not_auto_reply
 from madoguchi.channels.email.mime import Attachment
-from madoguchi.channels.email.outbox import Draft, automatic_replies_since, queue_mail, record
-from madoguchi.conversations import actions
+from madoguchi.channels.email.outbox import Draft, automatic_replies_since, queue_mail
+from madoguchi.conversations import actions, events
+from madoguchi.domain.clock import utcnow
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import InvalidInput, NotFound
 from madoguchi.logs import get_logger
-from madoguchi.nlu.pii import redact
 from madoguchi.store.models import (
     Agent,
     Conversation,
@@ -39,7 +40,6 @@ from madoguchi.store.models import (
     OutboundEmail,
     Ticket,
 )
-from madoguchi.store.types import utcnow
 from madoguchi.trust.reports import do_report_mail
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from madoguchi.bus import MessageView
     from madoguchi.channels.email.mime import ParsedMail
-    from madoguchi.nlu.pipeline import NluPipeline, Understanding
+    from madoguchi.nlu.pipeline import Understanding
     from madoguchi.settings import Settings
     from madoguchi.store.tx import Tx
     from madoguchi.trust.checker import TrustChecker
@@ -85,17 +85,12 @@ def support_addresses(settings: Settings) -> frozenset[str]:
 
 
 async def do_receive_mail(
-    tx: Tx,
-    settings: Settings,
-    nlu: NluPipeline | None,
-    envelope: Envelope,
-    raw: bytes,
-    mail: ParsedMail,
-    trust: TrustChecker | None = None,
+    tx: Tx, services: intake.Services, envelope: Envelope, raw: bytes, mail: ParsedMail
 ) -> Receipt:
-    """Store one received mail (raw, read, attachments) on its ticket, as a customer message; queue the
-    acknowledgement of a new ticket when it may be sent."""
+    """Store one received mail (raw, read, attachments) on its ticket and hand its text to the intake as the
+    customer's message; queue the acknowledgement of a new ticket when it may be sent."""
     session = tx.session
+    settings = services.settings
     sender = mail.reply_to or mail.from_address or envelope.mail_from.lower() or None
     duplicate = await _already_received(session, mail)
     if duplicate is not None:
@@ -106,8 +101,10 @@ async def do_receive_mail(
     new_ticket = ticket is None
     # A follow-up's subject only repeats the ticket's; the first mail's subject often says the most.
     text = _message_text(mail, settings.max_message_chars, with_subject=new_ticket)
-    # Understood from the text as it will be stored (masked), as chat messages are.
-    understanding = nlu.understand(redact(text).text) if nlu is not None else None
+    # Understood once, from the text as it will be stored (masked): the language and a reported scam decide how
+    # the ticket opens, and the intake records and places with the same understanding.
+    understood = intake.understand(services, text)
+    understanding = understood.understanding
     suspicious = _suspicion(mail, understanding) if new_ticket else None
     if ticket is None:
         conversation, ticket = await _open_ticket(tx, settings, envelope, mail, sender, understanding, suspicious)
@@ -149,29 +146,36 @@ async def do_receive_mail(
     await session.flush()
     if suspicious is not None:
         evidence = next(attachment.content for attachment in attachments if attachment.is_mail)
-        await _report_suspicious(tx, conversation, ticket, suspicious, evidence, trust)
+        await _report_suspicious(tx, conversation, ticket, suspicious, evidence, services.trust)
 
-    message, _ = await actions.do_receive_customer_message(tx, conversation, text=text, client_id=f"mail:{inbound.id}")
-    inbound.message_row_id = message.id
-    if understanding is not None:
-        actions.do_record_understanding(tx, conversation, message.id, understanding)
-    record(
+    # Recorded before the message goes through the intake, so that the mail's event precedes the placement's.
+    events.record(
         tx,
         conversation.id,
-        "email.received",
         "customer",
-        ticket=ticket.number,
-        inbound_id=inbound.id,
-        message_id=mail.message_id,
-        from_address=mail.from_address,
-        subject=mail.subject,
-        size=len(raw),
-        attachments=[
-            {"id": row.id, "filename": row.filename, "type": row.detected_type or row.declared_type, "size": row.size}
-            for row in stored
-        ],
-        warnings=list(mail.warnings),
+        events.EmailReceived(
+            ticket=ticket.number,
+            inbound_id=inbound.id,
+            message_id=mail.message_id,
+            from_address=mail.from_address,
+            subject=mail.subject,
+            size=len(raw),
+            attachments=[
+                {
+                    "id": row.id,
+                    "filename": row.filename,
+                    "type": row.detected_type or row.declared_type,
+                    "size": row.size,
+                }
+                for row in stored
+            ],
+            warnings=list(mail.warnings),
+        ),
     )
+    received = await intake.do_receive(
+        tx, services, conversation, text=text, client_id=f"mail:{inbound.id}", understood=understood
+    )
+    inbound.message_row_id = received.message.id
     if mail.warnings:
         log.warning("email.malformed", inbound_id=inbound.id, ticket=ticket.number, warnings=list(mail.warnings))
 
@@ -196,7 +200,9 @@ async def do_queue_agent_reply(
     if existing is not None:
         return existing
     if not ticket.customer_address:
-        record(tx, conversation.id, "email.failed", f"agent:{agent.id}", reason="the ticket has no address to reply to")
+        events.record(
+            tx, conversation.id, f"agent:{agent.id}", events.EmailFailed(reason="the ticket has no address to reply to")
+        )
         return None
     latest = await session.scalar(
         select(InboundEmail)
@@ -305,15 +311,15 @@ async def _open_ticket(
     await session.flush()
     if suspicious is not None:
         conversation.desk = TRUST_DESK
-    record(
+    events.record(
         tx,
         conversation.id,
-        "ticket.opened",
         "customer",
-        ticket=ticket.number,
-        customer_address=ticket.customer_address,
-        # The sender's address matches a member's, which a mail alone does not prove: the operator verifies.
-        **({"unverified_member_id": known} if known else {}),
+        events.TicketOpened(
+            ticket=ticket.number,
+            customer_address=ticket.customer_address,
+            **({"unverified_member_id": known} if known else {}),
+        ),
     )
     return conversation, ticket
 
@@ -333,7 +339,9 @@ async def _report_suspicious(
             case = {"case_refused": exc.message}
         else:
             case = {"report_id": report.id, "verdict": report.verdict, "brand": report.brand}
-    record(tx, conversation.id, "email.suspicious_report", "email", ticket=ticket.number, reason=reason, **case)
+    events.record(
+        tx, conversation.id, "email", events.EmailSuspiciousReport(ticket=ticket.number, reason=reason, **case)
+    )
 
 
 async def _customer_for(session: AsyncSession, address: str | None, name: str | None) -> tuple[Customer, str | None]:
@@ -425,7 +433,9 @@ async def _acknowledge(
     )
     if reason is not None or sender is None:
         inbound.auto_reply_suppressed = reason
-        record(tx, conversation.id, "email.auto_reply_suppressed", "email", ticket=ticket.number, reason=reason)
+        events.record(
+            tx, conversation.id, "email", events.EmailAutoReplySuppressed(ticket=ticket.number, reason=reason)
+        )
         log.info("email.auto_reply_suppressed", ticket=ticket.number, reason=reason, sender=sender)
         return False
     desk = await tx.session.get(Desk, conversation.desk or DEFAULT_DESK)

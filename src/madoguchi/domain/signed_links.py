@@ -1,5 +1,9 @@
-"""Signed download links: a receipt or a transcript is served to whoever holds an unexpired link the bot gave
-to the signed-in customer in their own chat, and to nobody else."""
+"""Signed download links: a receipt, a transcript or a photo is served to whoever holds an unexpired link
+signed for the customer it was given to, and to nobody else.
+
+The signature is an HMAC over the kind, the subject's id, the customer and the expiry, so a link cannot be
+turned into another kind, another subject, another customer or a later expiry.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ def _signature(secret: str, kind: str, subject: str, customer_id: str, expires: 
 
 
 def signed_url(secret: str, kind: str, subject: str, customer_id: str, now: datetime) -> str:
+    """The download link of `subject` for `customer_id`, valid for LINK_HOURS from `now`."""
     expires = int((now + timedelta(hours=LINK_HOURS)).timestamp())
     query = urlencode(
         {
@@ -31,6 +36,7 @@ def signed_url(secret: str, kind: str, subject: str, customer_id: str, now: date
 
 
 def verify(secret: str, kind: str, subject: str, customer_id: str, expires: int, signature: str, now: datetime) -> None:
+    """Raise Forbidden unless the link's signature matches and it has not expired at `now`."""
     expected = _signature(secret, kind, subject, customer_id, expires)
     if not hmac.compare_digest(expected, signature):
         raise Forbidden("This download link is not valid: ask for a new one in the chat.")

@@ -1,0 +1,78 @@
+"""What the open sockets of this process are told about each bus event, as frames handed to the hub.
+
+Customers (the /ws/chat protocol, DESIGN.md) get a `message` frame for every message that is not a private
+note and a `status` frame when their conversation changes state; operators' consoles get every event of
+the conversations they may see.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from madoguchi.bus import ConversationChanged, MessageCreated
+from madoguchi.channels.hub import dumps
+from madoguchi.conversations.queries import can_see, queue_position
+from madoguchi.routing.wait import desk_load
+from madoguchi.store.models import Conversation
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from madoguchi.bus import ConversationSnapshot
+    from madoguchi.channels.hub import Hub
+
+# The customer learnt the new conversation's state from `hello`; through Redis the creation event can reach
+# this process after the socket is registered, and would only repeat that state late. An offer to an
+# operator changes nothing the customer sees.
+_NO_STATUS_FOR = frozenset({"conversation.created", "conversation.offered"})
+
+
+class ChatFrames:
+    """The bus listener that turns events into frames for this process's hub."""
+
+    def __init__(self, hub: Hub, sessions: async_sessionmaker[AsyncSession], now: Callable[[], datetime]) -> None:
+        self._hub = hub
+        self._sessions = sessions
+        self._now = now
+
+    async def on_event(self, event: MessageCreated | ConversationChanged) -> None:
+        conversation = event.conversation
+        if self._hub.has_customers(conversation.id):
+            if isinstance(event, MessageCreated):
+                if not event.message.private:
+                    frame = dumps({"type": "message", "message": customer_message(event)})
+                    await self._hub.deliver(conversation.id, frame)
+            elif event.type not in _NO_STATUS_FOR:
+                await self._hub.deliver(conversation.id, dumps(await self.status_frame(conversation)))
+        if self._hub.has_operators():
+            await self._hub.deliver_to_operators(
+                dumps({"type": "event", "event": event.model_dump(mode="json")}),
+                lambda agent_shop_id: can_see(agent_shop_id, conversation),
+            )
+
+    async def status_frame(self, conversation: ConversationSnapshot) -> dict[str, Any]:
+        """The customer's `status` frame: the state, and while queued the place in the queue and the wait."""
+        position = None
+        eta = None
+        if conversation.state == "queued":
+            async with self._sessions() as session:
+                row = await session.get(Conversation, conversation.id)
+                position = await queue_position(session, row) if row else None
+                if row is not None and row.desk is not None and position is not None:
+                    load = await desk_load(session, row.desk, row.language, row.shop_id, self._now())
+                    eta = load.eta_seconds(position)
+        return {
+            "type": "status",
+            "state": conversation.state,
+            "desk": conversation.desk,
+            "queue_position": position,
+            # Erlang C on the desk's live arrivals, handle time and available agents (madoguchi.routing.wait).
+            "eta_seconds": eta,
+        }
+
+
+def customer_message(event: MessageCreated) -> dict[str, Any]:
+    return event.message.model_dump(mode="json", exclude={"private"})

@@ -1,0 +1,405 @@
+"""The event log of conversations: the catalogue of what can happen, and the one function that records it.
+
+Every `ConversationEvent` row is written by `record` and nothing else; every type is a member of `EventType`
+with its payload model below. The console, reports and webhooks read these rows, so a payload is a contract:
+add fields, never rename them. A payload is stored as given (fields not passed are left out), so that an
+event says only what is known when it happens.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from madoguchi.store.models import ConversationEvent
+
+if TYPE_CHECKING:
+    from madoguchi.store.tx import Tx
+
+
+class EventType(StrEnum):
+    # The conversation's life (its state machine; madoguchi.domain.conversation).
+    CONVERSATION_CREATED = "conversation.created"
+    CONVERSATION_QUEUED = "conversation.queued"
+    CONVERSATION_ASSIGNED = "conversation.assigned"
+    CONVERSATION_WAITING = "conversation.waiting"
+    CONVERSATION_RESOLVED = "conversation.resolved"
+    CONVERSATION_REOPENED = "conversation.reopened"
+    CONVERSATION_TRANSFERRED = "conversation.transferred"
+    # Messages and what they mean.
+    MESSAGE_CREATED = "message.created"
+    MESSAGE_CLASSIFIED = "message.classified"
+    # The bot's turn.
+    BOT_REPLIED = "bot.replied"
+    BOT_HANDOFF = "bot.handoff"
+    BOT_CITED = "bot.cited"
+    BOT_DECLINED = "bot.declined"
+    BOT_ORDER_CANCELLED = "bot.order_cancelled"
+    BOT_ADDRESS_CHANGED = "bot.address_changed"
+    BOT_RETURN_STARTED = "bot.return_started"
+    BOT_ACTION_REFUSED = "bot.action_refused"
+    BOT_RECEIPT_LINK = "bot.receipt_link"
+    BOT_REFERRAL = "bot.referral"
+    BOT_SCAM_REPORTED = "bot.scam_reported"
+    # Routing: placement, offers, escalation, SLA clocks, callbacks.
+    ROUTING_DECIDED = "routing.decided"
+    ROUTING_OFFERED = "routing.offered"
+    ROUTING_ACCEPTED = "routing.accepted"
+    ROUTING_DECLINED = "routing.declined"
+    ROUTING_OFFER_EXPIRED = "routing.offer_expired"
+    ROUTING_OFFER_WITHDRAWN = "routing.offer_withdrawn"
+    ROUTING_ESCALATED = "routing.escalated"
+    SLA_BREACHED = "sla.breached"
+    CALLBACK_REQUESTED = "callback.requested"
+    CALLBACK_ATTEMPTED = "callback.attempted"
+    # The e-mail channel.
+    TICKET_OPENED = "ticket.opened"
+    EMAIL_RECEIVED = "email.received"
+    EMAIL_SUSPICIOUS_REPORT = "email.suspicious_report"
+    EMAIL_AUTO_REPLY_SUPPRESSED = "email.auto_reply_suppressed"
+    EMAIL_QUEUED = "email.queued"
+    EMAIL_SENT = "email.sent"
+    EMAIL_DEFERRED = "email.deferred"
+    EMAIL_FAILED = "email.failed"
+
+
+class Payload(BaseModel):
+    """What one event says; `type` names its member of the catalogue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    type: ClassVar[EventType]
+
+
+# --- the conversation's life ----------------------------------------------------------------------------------
+
+
+class _StateChange(Payload):
+    state: str
+    desk: str | None
+
+
+class ConversationCreated(_StateChange):
+    type = EventType.CONVERSATION_CREATED
+    channel: str
+    shop_id: str | None
+
+
+class ConversationQueued(_StateChange):
+    type = EventType.CONVERSATION_QUEUED
+
+
+class ConversationAssigned(_StateChange):
+    type = EventType.CONVERSATION_ASSIGNED
+    assignee_id: int | None = None
+
+
+class ConversationWaiting(_StateChange):
+    type = EventType.CONVERSATION_WAITING
+
+
+class ConversationResolved(_StateChange):
+    type = EventType.CONVERSATION_RESOLVED
+
+
+class ConversationReopened(_StateChange):
+    type = EventType.CONVERSATION_REOPENED
+
+
+class ConversationTransferred(Payload):
+    type = EventType.CONVERSATION_TRANSFERRED
+    from_desk: str | None
+    note: str
+    # To a desk's queue, or to one operator.
+    desk: str | None = None
+    agent_id: int | None = None
+
+
+# --- messages -------------------------------------------------------------------------------------------------
+
+
+class MessageCreatedEvent(Payload):
+    type = EventType.MESSAGE_CREATED
+    message_id: str
+    private: bool
+    # The kinds of secret masked before storage (card number, password, ...).
+    redacted: list[str] | None = None
+
+
+class MessageClassified(Payload):
+    type = EventType.MESSAGE_CLASSIFIED
+    message_id: str
+    language: str
+    intent: str
+    confidence: float
+    entities: list[dict[str, Any]]
+    urgency: float
+    anger: float
+    signals: list[str]
+
+
+# --- the bot --------------------------------------------------------------------------------------------------
+
+
+class BotReplied(Payload):
+    type = EventType.BOT_REPLIED
+    message_id: str
+    topic: str | None
+    resolved: bool
+    handoff: bool
+    quick_replies: list[str]
+    links: list[str]
+
+
+class BotHandoff(Payload):
+    type = EventType.BOT_HANDOFF
+    desk: str
+    shop_id: str | None
+    intent: str | None
+    entities: list[dict[str, Any]]
+    summary: str
+    reason: str
+    priority: str
+    language: str
+
+
+class _BotAction(Payload):
+    message_id: str
+
+
+class BotCited(_BotAction):
+    type = EventType.BOT_CITED
+    slug: str
+    url: str
+
+
+class BotDeclined(_BotAction):
+    type = EventType.BOT_DECLINED
+    action: str
+
+
+class BotOrderCancelled(_BotAction):
+    type = EventType.BOT_ORDER_CANCELLED
+    order: str
+
+
+class BotAddressChanged(_BotAction):
+    type = EventType.BOT_ADDRESS_CHANGED
+    order: str
+
+
+class BotReturnStarted(_BotAction):
+    type = EventType.BOT_RETURN_STARTED
+    order: str
+    code: str
+
+
+class BotActionRefused(_BotAction):
+    type = EventType.BOT_ACTION_REFUSED
+    action: str
+    error: str
+
+
+class BotReceiptLink(_BotAction):
+    type = EventType.BOT_RECEIPT_LINK
+    order: str
+
+
+class BotReferral(_BotAction):
+    type = EventType.BOT_REFERRAL
+    desk: str
+
+
+class BotScamReported(_BotAction):
+    type = EventType.BOT_SCAM_REPORTED
+    report_id: int | str
+    verdict: str
+
+
+# --- routing --------------------------------------------------------------------------------------------------
+
+
+class RoutingDecided(Payload):
+    type = EventType.ROUTING_DECIDED
+    desk: str
+    priority: str
+    head_start_s: float
+    reasons: list[str]
+    open: bool
+    opens_at: str | None
+    eta_seconds: int | None
+    # The outside party (card issuer, carrier) whose official contact the customer was given.
+    referral: str | None = None
+
+
+class RoutingOffered(Payload):
+    type = EventType.ROUTING_OFFERED
+    agent_id: int
+    reasons: list[str]
+    agent_idle_s: int
+    agent_load: int
+    timeout_s: float
+
+
+class RoutingAccepted(Payload):
+    type = EventType.ROUTING_ACCEPTED
+    offer_id: int
+
+
+class RoutingDeclined(Payload):
+    type = EventType.ROUTING_DECLINED
+    offer_id: int
+
+
+class RoutingOfferExpired(Payload):
+    type = EventType.ROUTING_OFFER_EXPIRED
+    agent_id: int
+    reasons: list[str]
+
+
+class RoutingOfferWithdrawn(Payload):
+    type = EventType.ROUTING_OFFER_WITHDRAWN
+    reasons: list[str]
+    agent_id: int | None = None
+
+
+class RoutingEscalated(Payload):
+    type = EventType.ROUTING_ESCALATED
+    desk: str | None
+    reasons: list[str]
+
+
+class SlaBreached(Payload):
+    type = EventType.SLA_BREACHED
+    kind: str
+    desk: str
+    priority: str
+    due_at: str
+
+
+class CallbackRequested(Payload):
+    type = EventType.CALLBACK_REQUESTED
+    callback_id: str
+    window_start: str
+    window_end: str
+
+
+class CallbackAttempted(Payload):
+    type = EventType.CALLBACK_ATTEMPTED
+    callback_id: str
+    outcome: str
+    attempts: int
+    state: str
+
+
+# --- e-mail ---------------------------------------------------------------------------------------------------
+
+
+class TicketOpened(Payload):
+    type = EventType.TICKET_OPENED
+    ticket: int
+    customer_address: str
+    # The sender's address matches a member's, which a mail alone does not prove: the operator verifies.
+    unverified_member_id: str | None = None
+
+
+class EmailReceived(Payload):
+    type = EventType.EMAIL_RECEIVED
+    ticket: int
+    inbound_id: str
+    message_id: str | None
+    from_address: str | None
+    subject: str
+    size: int
+    attachments: list[dict[str, Any]]
+    warnings: list[str]
+
+
+class EmailSuspiciousReport(Payload):
+    type = EventType.EMAIL_SUSPICIOUS_REPORT
+    ticket: int
+    reason: str
+    report_id: int | str | None = None
+    verdict: str | None = None
+    brand: str | None = None
+    case_refused: str | None = None
+
+
+class EmailAutoReplySuppressed(Payload):
+    type = EventType.EMAIL_AUTO_REPLY_SUPPRESSED
+    ticket: int
+    reason: str | None
+
+
+class _Outbound(Payload):
+    outbound_id: str
+    kind: str
+    to: str
+
+
+class EmailQueued(_Outbound):
+    type = EventType.EMAIL_QUEUED
+    message_id: str
+    # Why it cannot leave yet (no relay configured).
+    waiting: str | None = None
+
+
+class EmailSent(_Outbound):
+    type = EventType.EMAIL_SENT
+    attempts: int
+    relay_answer: str
+
+
+class EmailDeferred(_Outbound):
+    type = EventType.EMAIL_DEFERRED
+    attempts: int
+    code: int | None
+    error: str
+    next_attempt_at: str
+
+
+class EmailFailed(Payload):
+    type = EventType.EMAIL_FAILED
+    reason: str
+    outbound_id: str | None = None
+    kind: str | None = None
+    to: str | None = None
+    attempts: int | None = None
+    code: int | None = None
+    error: str | None = None
+
+
+def _catalogue() -> dict[EventType, type[Payload]]:
+    found: dict[EventType, type[Payload]] = {}
+    pending: list[type[Payload]] = [Payload]
+    while pending:
+        for model in pending.pop().__subclasses__():
+            pending.append(model)
+            if "type" in model.__dict__:
+                found[model.type] = model
+    return found
+
+
+# Every event type with its payload model: the catalogue the console, reports and webhooks read.
+CATALOGUE: dict[EventType, type[Payload]] = _catalogue()
+
+
+def record(tx: Tx, conversation_id: str, actor: str, payload: Payload) -> ConversationEvent:
+    """Append one event to the conversation's log, in the caller's transaction.
+
+    `actor` is who did it: `customer`, `bot`, `nlu`, `routing`, `sla`, `email`, `outbox` or `agent:ID`.
+    """
+    row = ConversationEvent(
+        conversation_id=conversation_id,
+        type=payload.type.value,
+        actor=actor,
+        data=payload.model_dump(mode="json", exclude_unset=True),
+    )
+    tx.session.add(row)
+    return row
+
+
+def payload_of(event: ConversationEvent) -> Payload:
+    """A stored event read back as its typed payload (for reports and webhooks)."""
+    return CATALOGUE[EventType(event.type)].model_validate(event.data)
