@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from madoguchi.bot.service import do_bot_turn
+from madoguchi import intake
 from madoguchi.conversations import actions
 from madoguchi.customers.actions import identify_customer
 from madoguchi.demo.seed import seed
@@ -125,15 +125,12 @@ async def _replay(runtime: Runtime, index: int, dialogue: dict[str, Any]) -> Res
             assert conversation is not None
             if conversation.state != "bot":
                 break
-            message, _ = await actions.do_receive_customer_message(
-                tx, conversation, text=str(text), client_id=f"{index}-{number}", bot_answers=True
-            )
             started = time.perf_counter()
-            understanding = runtime.nlu.understand(message.text)
-            actions.do_record_understanding(tx, conversation, message.id, understanding)
-            turn = await do_bot_turn(
-                tx, conversation, message, understanding, trust=runtime.trust, secret=runtime.settings.secret_key
+            received = await intake.do_receive(
+                tx, runtime, conversation, text=str(text), client_id=f"{index}-{number}", bot=True
             )
+            turn = received.turn
+            assert turn is not None
             result.decision_ms.append((time.perf_counter() - started) * 1000)
             await tx.commit()
         result.transcript.append(("customer", str(text)))
