@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from madoguchi.domain.routing_map import DeskId
 from madoguchi.errors import Forbidden
 
 if TYPE_CHECKING:
     from madoguchi.store.models import Agent
 
 ROLES = ("admin", "supervisor", "agent", "shop_agent")
-TRUST_DESK = "trust_safety"
 
 
 def require_role(agent: Agent, *roles: str) -> None:
@@ -25,7 +25,7 @@ def require_role(agent: Agent, *roles: str) -> None:
 
 
 def can_handle_trust_cases(agent: Agent) -> bool:
-    return agent.role in ("admin", "supervisor") or (agent.role == "agent" and TRUST_DESK in agent.desks)
+    return agent.role in ("admin", "supervisor") or (agent.role == "agent" and DeskId.TRUST_SAFETY in agent.desks)
 
 
 def require_trust_cases(agent: Agent) -> None:

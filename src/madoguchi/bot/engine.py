@@ -31,7 +31,7 @@ from madoguchi.commerce.orders import (
     return_eligibility,
 )
 from madoguchi.conversations.phrases import phrase
-from madoguchi.domain.routing_map import PLATFORM_CS, Priority
+from madoguchi.domain.routing_map import PLATFORM_CS, SHOP, DeskId, Priority
 from madoguchi.domain.signed_links import LINK_HOURS, signed_url
 from madoguchi.errors import Conflict, MadoguchiError, NotFound
 from madoguchi.knowledge.helpcentre import HelpCentre
@@ -291,7 +291,7 @@ class _Turn:
         desk = decision.desk
         number = order.number if order else self.state.slots.get("order")
         shop_id = order.shop_id if order is not None else None
-        if desk == "shop" and shop_id is not None:
+        if desk == SHOP and shop_id is not None:
             shop = await self.ctx.session.get(Shop, shop_id)
             name = shop.name if shop is not None and self.lang == "ja" else (shop.name_en if shop else shop_id)
             hours = shop.reply_promise_hours if shop is not None else 48
@@ -673,7 +673,7 @@ class _Turn:
         self._say("status", number=order.number, items=self._items(order), status=status_name(order.status, self.lang))
 
     async def _carrier(self, order: OrderInfo) -> bool:
-        desk = await self.ctx.session.get(Desk, "carrier")
+        desk = await self.ctx.session.get(Desk, DeskId.CARRIER.value)
         if desk is None or not order.carrier:
             return False
         contact = next(

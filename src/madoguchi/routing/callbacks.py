@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 
 from madoguchi.conversations import events
 from madoguchi.conversations.actions import do_system_message
-from madoguchi.domain.routing_map import PLATFORM_CS
+from madoguchi.domain.routing_map import PLATFORM_CS, SHOP
 from madoguchi.errors import Conflict, InvalidInput, NotFound
 from madoguchi.routing import wording
 from madoguchi.routing.desks import TOKYO
@@ -156,7 +156,7 @@ async def callbacks_for(tx: Tx, agent: Agent, limit: int = 100) -> list[Callback
     if agent.shop_id is not None:
         query = query.where(Callback.shop_id == agent.shop_id)
     else:
-        query = query.where(or_(Callback.shop_id.is_(None), Callback.desk != "shop"))
+        query = query.where(or_(Callback.shop_id.is_(None), Callback.desk != SHOP))
     return list(await tx.session.scalars(query.order_by(Callback.next_attempt_at, Callback.created_at).limit(limit)))
 
 

@@ -80,9 +80,9 @@ async def _reply(
         shop = await session.get(Shop, order.shop_id)
         if shop is not None:
             return _say("shop", language, shop=shop.name, hours=shop.reply_promise_hours)
-    if desk == "card_issuer":
+    if desk == DeskId.CARD_ISSUER:
         return _say("card_issuer", language)
-    if desk == "carrier" and desk_row is not None:
+    if desk == DeskId.CARRIER and desk_row is not None:
         contacts = [contact for contact in desk_row.official_contacts if contact.get("phone")]
         chosen = [c for c in contacts if order is not None and c.get("carrier") == order.carrier]
         if chosen and order is not None:

@@ -27,6 +27,7 @@ from madoguchi.channels.email.mime import Attachment
 from madoguchi.channels.email.outbox import Draft, automatic_replies_since, queue_mail
 from madoguchi.conversations import actions, events
 from madoguchi.domain.clock import utcnow
+from madoguchi.domain.routing_map import PLATFORM_CS, DeskId
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import InvalidInput, NotFound
 from madoguchi.logs import get_logger
@@ -55,8 +56,6 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 CHANNEL = "email"
 SUSPICIOUS_INTENT = "report_scam"
-TRUST_DESK = "trust_safety"
-DEFAULT_DESK = "platform_cs"
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _TRUNCATED = "\n\n（以下省略：全文はメールとして保存されています / truncated: the whole mail is kept）"
 _NO_TEXT = "（本文なし / no text）"
@@ -310,7 +309,7 @@ async def _open_ticket(
     session.add(ticket)
     await session.flush()
     if suspicious is not None:
-        conversation.desk = TRUST_DESK
+        conversation.desk = DeskId.TRUST_SAFETY.value
     events.record(
         tx,
         conversation.id,
@@ -438,7 +437,7 @@ async def _acknowledge(
         )
         log.info("email.auto_reply_suppressed", ticket=ticket.number, reason=reason, sender=sender)
         return False
-    desk = await tx.session.get(Desk, conversation.desk or DEFAULT_DESK)
+    desk = await tx.session.get(Desk, conversation.desk or PLATFORM_CS)
     customer = await tx.session.get(Customer, conversation.customer_id)
     draft = Draft(
         kind="acknowledgement",
