@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import heapq
 import statistics
+import subprocess
+import sys
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -13,13 +16,14 @@ import pytest
 from click.testing import CliRunner
 
 from madoguchi.cli import main
-from madoguchi.demo.seed import load_demo_data
 from madoguchi.nlu.data import taxonomy
 from madoguchi.routing import erlang
 from madoguchi.routing.engine import RoutingEngine
 from madoguchi.routing.simulation import (
+    DEFAULT_DESKS,
     DEFAULT_HANDLE_MEAN_S,
     DEFAULT_INTENT_MIX,
+    DeskPlan,
     Population,
     Replay,
     SimulationConfig,
@@ -29,7 +33,7 @@ from madoguchi.routing.simulation import (
 )
 
 JAPANESE_ONLY = Population(languages={"ja": 1.0}, premium_share=0.0, shop_share=0.5)
-QUEUE_DESKS = [desk.id for desk in load_demo_data().desks if desk.kind == "queue"]
+QUEUE_DESKS = [desk.id for desk in DEFAULT_DESKS if desk.kind == "queue"]
 CONTRACT_DESK_KEYS = {
     "desk",
     "agents",
@@ -137,6 +141,33 @@ def test_a_desk_closed_all_day_queues_nothing() -> None:
     assert (business.agents, business.offered) == (0, 0)
     assert result.outcomes["after_hours:business"] > 0
     assert result.contract()["desks"][QUEUE_DESKS.index("business")]["service_level_60s"] is None
+
+
+def test_the_world_can_come_from_desk_rows() -> None:
+    """Desks as the `desks` table holds them: a business desk that opens on Sundays takes conversations then."""
+    rows = [
+        SimpleNamespace(id=desk.id, kind=desk.kind, languages=list(desk.languages), hours=dict(desk.hours))
+        for desk in DEFAULT_DESKS
+    ]
+    rows[-1].hours["sun"] = "10:00-16:00"
+    desks = [DeskPlan.of(row) for row in rows]
+    assert desks[:-1] == list(DEFAULT_DESKS[:-1])
+    assert desks[-1].open_span("sun") == (36_000.0, 57_600.0)
+    result = simulate(SimulationConfig(inquiries=20_000, seed=2, weekday="sun", desks=desks))
+    business = next(desk for desk in result.desks if desk.desk == "business")
+    assert business.agents > 0
+    assert business.offered > 0
+    with pytest.raises(ValueError, match="unknown kind"):
+        DeskPlan.of(SimpleNamespace(id="x", kind="queue_", languages=["ja"], hours={}))
+
+
+def test_the_simulation_needs_nothing_of_the_demo_marketplace() -> None:
+    code = (
+        "import sys, madoguchi.routing.simulation\n"
+        "print(sorted(name for name in sys.modules if name.startswith(('madoguchi.demo', 'madoguchi.store'))))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_default_staffing_is_the_fewest_agents_for_80_percent_in_60_seconds_at_the_peak() -> None:

@@ -2,10 +2,11 @@
 the work: presence, offers to the longest-idle eligible agent with an accept timeout and re-offer, manual
 pick, transfer to a desk or an agent, and a supervisor's reassignment.
 
-The rules are the routing engine's (madoguchi.routing.engine), applied to rows: an offer holds one of the
-agent's slots until it is accepted, declined or times out; a declined or missed conversation keeps its
-place and goes to someone else, and to the same agent again only after a cool-down; an agent who misses an
-offer is set away, because a missed offer usually means nobody is at the desk. Rows are taken with
+The rules are the routing policy's (madoguchi.routing.policy, which the simulation's engine runs too),
+applied to rows: an offer holds one of the agent's slots until it is accepted, declined or times out; a
+declined or missed conversation keeps its place and goes to someone else, and to the same agent again only
+after a cool-down; an agent who misses an offer is set away, because a missed offer usually means nobody is
+at the desk. Rows are taken with
 `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so two processes never offer the same conversation or the
 same slot; on SQLite the process's write lock serialises the same work.
 """
@@ -31,7 +32,7 @@ from madoguchi.domain.conversation import State
 from madoguchi.domain.routing_map import priority_name
 from madoguchi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from madoguchi.routing import sla, wording
-from madoguchi.routing.wait import eligible
+from madoguchi.routing.policy import OFFER_TIMEOUT_S, REOFFER_COOLDOWN_S, AgentId, OfferRules, OnDuty, Queued
 from madoguchi.store.models import Agent, Conversation, Desk, RoutingOffer
 
 if TYPE_CHECKING:
@@ -46,8 +47,11 @@ OPEN_WORK = (State.ASSIGNED.value, State.WAITING.value)
 
 @dataclass(frozen=True)
 class OfferPolicy:
-    accept_timeout: timedelta = timedelta(seconds=30)
-    reoffer_cooldown: timedelta = timedelta(seconds=120)
+    accept_timeout: timedelta = timedelta(seconds=OFFER_TIMEOUT_S)
+    reoffer_cooldown: timedelta = timedelta(seconds=REOFFER_COOLDOWN_S)
+
+    def rules(self) -> OfferRules:
+        return OfferRules(self.accept_timeout.total_seconds(), self.reoffer_cooldown.total_seconds())
 
 
 async def _close_offers(tx: Tx, now: datetime, state: str, **where: Any) -> list[RoutingOffer]:
@@ -131,8 +135,8 @@ async def do_expire_offers(tx: Tx, now: datetime) -> int:
 
 
 async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: int = 50) -> list[RoutingOffer]:
-    """Offer waiting conversations, first in queue order, each to the longest-idle eligible agent with a
-    free slot."""
+    """Offer waiting conversations, first in queue order, each to the agent the routing policy chooses
+    (`OfferRules.match`: eligible, a free slot, the fewest open conversations, then the longest idle)."""
     agents = list(
         await tx.session.scalars(select(Agent).where(Agent.presence == "available").with_for_update(skip_locked=True))
     )
@@ -155,27 +159,48 @@ async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: in
         return []
     load = await _load(tx, [agent.id for agent in agents])
     recent = await tx.session.execute(
-        select(RoutingOffer.conversation_id, RoutingOffer.agent_id).where(
+        select(RoutingOffer.conversation_id, RoutingOffer.agent_id, RoutingOffer.closed_at).where(
             RoutingOffer.conversation_id.in_([conversation.id for conversation in waiting]),
             RoutingOffer.state.in_(("declined", "expired")),
             RoutingOffer.closed_at > now - policy.reoffer_cooldown,
         )
     )
-    cooling = {(conversation_id, agent_id) for conversation_id, agent_id in recent.all()}
+    turned_down: dict[str, dict[AgentId, float]] = {}
+    for conversation_id, agent_id, closed_at in recent.all():
+        if closed_at is not None:
+            by_agent = turned_down.setdefault(conversation_id, {})
+            by_agent[agent_id] = max(by_agent.get(agent_id, 0.0), closed_at.timestamp())
+    channels = {conversation.channel for conversation in waiting}
+    on_duty = [
+        OnDuty(
+            id=agent.id,
+            desks=agent.desks,
+            languages=agent.languages,
+            shop_id=agent.shop_id,
+            capacity={channel: _capacity(agent, channel) for channel in channels},
+            load=load[agent.id],
+            idle_since=(agent.idle_since or agent.created_at).timestamp(),
+        )
+        for agent in agents
+    ]
+    queued = [
+        Queued(
+            id=conversation.id,
+            desk=conversation.desk,
+            language=conversation.language,
+            shop_id=conversation.shop_id,
+            channel=conversation.channel,
+            queue_key=(conversation.queue_key or conversation.queued_at or now).timestamp(),
+            turned_down=turned_down.get(conversation.id, {}),
+        )
+        for conversation in waiting
+    ]
+    rows = {conversation.id: conversation for conversation in waiting}
+    staff: dict[AgentId, Agent] = {agent.id: agent for agent in agents}
     made: list[RoutingOffer] = []
-    for conversation in waiting:
-        candidates = [
-            agent
-            for agent in agents
-            if conversation.desk is not None
-            and eligible(agent, conversation.desk, conversation.language, conversation.shop_id)
-            and load[agent.id] < _capacity(agent, conversation.channel)
-            and (conversation.id, agent.id) not in cooling
-        ]
-        if not candidates:
-            continue
-        # Fewest open conversations first (a second chat only when nobody has a free hand), then longest idle.
-        chosen = min(candidates, key=lambda agent: (load[agent.id], agent.idle_since or agent.created_at, agent.id))
+    for decided in policy.rules().match(queued, on_duty, now.timestamp()):
+        conversation = rows[decided.conversation.id]
+        chosen = staff[decided.agent.id]
         offer = RoutingOffer(
             conversation_id=conversation.id,
             agent_id=chosen.id,
@@ -184,7 +209,6 @@ async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: in
             deadline=now + policy.accept_timeout,
         )
         tx.session.add(offer)
-        load[chosen.id] += 1
         idle_since = chosen.idle_since or chosen.created_at
         events.record(
             tx,
@@ -194,7 +218,7 @@ async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: in
                 agent_id=chosen.id,
                 reasons=["longest_idle_agent", f"skill:{conversation.desk}", f"language:{conversation.language}"],
                 agent_idle_s=round((now - idle_since).total_seconds()),
-                agent_load=load[chosen.id] - 1,
+                agent_load=decided.agent.load,
                 timeout_s=policy.accept_timeout.total_seconds(),
             ),
         )

@@ -1,39 +1,54 @@
-"""The routing engine: who waits for which desk, in what order, and which agent is offered what.
+"""The routing engine: the routing policy (`routing/policy.py`) kept in memory, event by event.
 
-Pure and in memory: no I/O, no database, no clock of its own. Every call takes `now` in seconds (any epoch,
-never going backwards) and returns the decisions it made, each with machine-readable reasons and values,
-so that the caller can record them as events on the conversation and the console can show why.
+The live router works on database rows in periodic passes (`routing/assignment.py`); the simulation needs the
+same decisions hundreds of thousands of times a day, so this engine keeps the state in memory and decides at
+each event. Which agent is offered which conversation is not decided here: the engine only finds the
+candidates in the policy's order and asks the policy (`OfferRules.first_agent`, `OfferRules.first_conversation`).
+No I/O, no clock of its own: every call takes `now` in seconds (any epoch, never going backwards) and returns
+the decisions it made, each with machine-readable reasons and values.
 
-Queues. One queue per desk, language and channel: an agent who speaks Japanese and English and works
-platform CS by chat draws from two queues, and a chat slot never takes an e-mail.
+Why asking only at events is enough. After every call no waiting conversation has an agent who may take it.
+An event changes that for one side only: a conversation arrives or comes back (a decline, a missed offer),
+and only it can find an agent (`first_agent`); an agent frees a slot, becomes available or comes out of a
+cool-down, and only that agent can find work (`first_conversation`). That is the choice a pass of
+`OfferRules.match` over everything would make, without looking at everything. (The live router passes once a
+tick, so events within one tick are decided together there: two agents freed in the same second share the
+queue by rank, where the engine gives the head of the queue to whoever was freed first.)
 
-Order. A conversation's effective priority is its head start plus the seconds it has waited. Head starts
-come from the triage decision's priority, money or identity at stake, the customer's membership tier and a
-repeat contact (see `PriorityPolicy`). Because every conversation ages at the same rate, the order of two
-waiting conversations never changes while they wait: the queue is a heap on `enqueued_at - head_start`,
-and ageing costs nothing per decision. A conversation waits at most the largest difference in head starts
-longer than one that arrives after it, so nobody starves.
+Queues. One queue per desk, language, shop and channel: all that eligibility looks at on the conversation's
+side, so whether an agent belongs to a queue is decided once per queue by `policy.eligible`, and a channel the
+agent has no capacity for is not theirs.
 
-Offers. A conversation goes to the eligible agent who has been idle longest, among those with the fewest
-open conversations on its channel (an agent with capacity 3 takes a second chat only when nobody has a
-free hand). The agent's slot is held until they accept or decline or the offer times out; a declined or
-missed conversation keeps its place and is offered to someone else, and to the same agent again only after
-a cool-down (a desk with one agent on duty must not strand it). An agent who misses an offer is set away,
-because a missed offer usually means nobody is at the desk.
-
-Cost. Free agents wait in a heap per queue too (entries are invalidated by a version number, not
-searched for), so a decision costs O(log n) in the queue's length and O(q) in the number of queues an
-agent draws from, never a scan over everything that waits.
+Cost. Waiting conversations are a heap per queue on the policy's `queue_rank`; available agents with a free
+slot are a heap per queue on its `agent_rank` (entries are invalidated by a version number, not searched
+for). A decision costs O(log n) in the queue's length and O(q) in the number of queues an agent belongs to,
+never a scan over everything that waits.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from madoguchi.errors import Conflict, InvalidInput, NotFound
+from madoguchi.routing.policy import (
+    NOBODY,
+    OFFER_TIMEOUT_S,
+    REOFFER_COOLDOWN_S,
+    AgentId,
+    OfferRules,
+    OnDuty,
+    PriorityPolicy,
+    Queued,
+    agent_rank,
+    eligible,
+    queue_rank,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+
+__all__ = ["PRESENCES", "Decision", "Presence", "PriorityPolicy", "RoutingEngine"]
 
 Presence = Literal["available", "away", "offline"]
 PRESENCES: tuple[Presence, ...] = ("available", "away", "offline")
@@ -62,97 +77,74 @@ class Decision(NamedTuple):
     values: dict[str, Value]
 
 
-def _default_head_starts() -> dict[str, float]:
-    return {"urgent": 600.0, "high": 180.0, "normal": 0.0, "low": -120.0}
-
-
-def _default_tiers() -> dict[str, float]:
-    return {"premium": 60.0}
-
-
-@dataclass(frozen=True)
-class PriorityPolicy:
-    """Head starts in seconds of waiting: an urgent conversation is served as if it had waited 10 minutes.
-
-    Seconds make the trade-off readable: a normal conversation that has waited 10 minutes goes before an
-    urgent one that just arrived, which is the guarantee against starvation.
-    """
-
-    priority_s: Mapping[str, float] = field(default_factory=_default_head_starts)
-    money_or_identity_s: float = 60.0
-    tier_s: Mapping[str, float] = field(default_factory=_default_tiers)
-    repeat_contact_s: float = 60.0
-
-    def head_start(
-        self, priority: str, money_or_identity: bool, tier: str, repeat_contact: bool
-    ) -> tuple[float, tuple[str, ...]]:
-        if priority not in self.priority_s:
-            raise InvalidInput(f"Unknown priority {priority!r}: use one of {', '.join(self.priority_s)}.")
-        seconds = self.priority_s[priority]
-        reasons = [f"priority:{priority}"]
-        if money_or_identity:
-            seconds += self.money_or_identity_s
-            reasons.append("money_or_identity")
-        if tier in self.tier_s:
-            seconds += self.tier_s[tier]
-            reasons.append(f"tier:{tier}")
-        if repeat_contact:
-            seconds += self.repeat_contact_s
-            reasons.append("repeat_contact")
-        return seconds, tuple(reasons)
+# Heap entries: the policy's rank spelled out (flat tuples compare faster), a sequence or version number
+# that says whether the entry is still live, and the object.
+_ConversationEntry = tuple[float, str, int, "_Conversation"]
+_AgentEntry = tuple[int, float, AgentId, int, "_Agent"]
 
 
 class _Queue:
-    """Waiting conversations of one desk, language and channel, and the free agents who can take them."""
+    """Waiting conversations of one desk, language, shop and channel, and the free agents who can take them."""
 
-    __slots__ = ("agents", "channel", "desk", "heap", "language", "members", "name", "waiting")
+    __slots__ = ("agents", "channel", "desk", "heap", "language", "members", "name", "shop_id", "waiting")
 
-    def __init__(self, desk: str, language: str, channel: str) -> None:
+    def __init__(self, desk: str, language: str, shop_id: str | None, channel: str) -> None:
         self.desk = desk
         self.language = language
+        self.shop_id = shop_id
         self.channel = channel
-        self.name = f"{desk}/{language}/{channel}"
-        # (enqueued_at - head_start, sequence, conversation); an entry is live while the conversation's
-        # `entry` is its sequence number.
-        self.heap: list[tuple[float, int, _Conversation]] = []
+        where = desk if shop_id is None else f"{desk}:{shop_id}"
+        self.name = f"{where}/{language}/{channel}"
+        # An entry is live while the conversation's `entry` is its sequence number.
+        self.heap: list[_ConversationEntry] = []
         self.waiting = 0
-        # (open conversations on the channel, idle since, sequence, version, agent); live while the agent's
-        # version is the entry's.
-        self.agents: list[tuple[int, float, int, int, _Agent]] = []
+        # An entry is live while the agent's version is the entry's.
+        self.agents: list[_AgentEntry] = []
         self.members = 0
 
 
 class _Conversation:
+    """A conversation routing knows of; while waiting, it is the policy's `Waiting`."""
+
     __slots__ = (
         "agent",
-        "declined_by",
+        "channel",
+        "desk",
         "enqueued_at",
         "entry",
         "head_start",
         "id",
-        "key",
+        "language",
         "offer",
         "offers",
         "queue",
+        "queue_key",
+        "shop_id",
         "state",
+        "turned_down",
     )
 
     def __init__(self, conversation_id: str, queue: _Queue, now: float, head_start: float) -> None:
         self.id = conversation_id
         self.queue = queue
+        self.desk = queue.desk
+        self.language = queue.language
+        self.shop_id = queue.shop_id
+        self.channel = queue.channel
         self.enqueued_at = now
         self.head_start = head_start
-        self.key = now - head_start
+        self.queue_key = now - head_start
         self.state = QUEUED
         self.entry = -1
-        # Agents who declined or missed it, and until when they are not offered it again.
-        self.declined_by: dict[str, float] | None = None
+        self.turned_down: Mapping[AgentId, float] = NOBODY
         self.offer: _Offer | None = None
         self.offers = 0
         self.agent: _Agent | None = None
 
 
 class _Agent:
+    """An agent routing knows of; while available, the policy's `Candidate`."""
+
     __slots__ = (
         "capacity",
         "desks",
@@ -163,6 +155,7 @@ class _Agent:
         "offers",
         "presence",
         "queues",
+        "shop_id",
         "version",
     )
 
@@ -170,9 +163,11 @@ class _Agent:
         self.id = agent_id
         self.desks: tuple[str, ...] = ()
         self.languages: tuple[str, ...] = ()
+        self.shop_id: str | None = None
         self.capacity: dict[str, int] = {}
-        self.load: dict[str, int] = {}
-        self.queues: dict[str, list[_Queue]] = {}
+        # Open conversations and held offers on every channel, as the policy counts them.
+        self.load = 0
+        self.queues: list[_Queue] = []
         self.presence: Presence = "offline"
         self.idle_since = now
         self.version = 0
@@ -190,23 +185,43 @@ class _Offer:
         self.deadline = deadline
 
 
+def _free_in_rank_order(heap: list[_AgentEntry], passed: list[_AgentEntry]) -> Iterator[_Agent]:
+    """The heap's live agents, best first. An agent is popped only once the caller has passed them over (into
+    `passed`, to be pushed back), so asking for the first costs nothing."""
+    while heap:
+        entry = heap[0]
+        if entry[4].version != entry[3]:
+            heapq.heappop(heap)
+            continue
+        yield entry[4]
+        passed.append(heapq.heappop(heap))
+
+
+def _waiting_in_queue_order(queue: _Queue, passed: list[tuple[_Queue, _ConversationEntry]]) -> Iterator[_Conversation]:
+    """The queue's live conversations, first first; popped only once passed over, as above."""
+    heap = queue.heap
+    while heap:
+        entry = heap[0]
+        if entry[3].entry != entry[2]:
+            heapq.heappop(heap)
+            continue
+        yield entry[3]
+        passed.append((queue, heapq.heappop(heap)))
+
+
 class RoutingEngine:
     """Queues, agents and offers of one deployment (or one simulation)."""
 
     def __init__(
         self,
         policy: PriorityPolicy | None = None,
-        offer_timeout_s: float = 30.0,
-        reoffer_cooldown_s: float = 120.0,
+        offer_timeout_s: float = OFFER_TIMEOUT_S,
+        reoffer_cooldown_s: float = REOFFER_COOLDOWN_S,
         away_after_missed_offer: bool = True,
     ) -> None:
-        if offer_timeout_s <= 0 or reoffer_cooldown_s < 0:
-            raise InvalidInput("The offer timeout must be longer than 0 seconds and the cool-down not negative.")
         self.policy = policy or PriorityPolicy()
-        self.offer_timeout_s = offer_timeout_s
-        self.reoffer_cooldown_s = reoffer_cooldown_s
-        self.away_after_missed_offer = away_after_missed_offer
-        self._queues: dict[tuple[str, str, str], _Queue] = {}
+        self.rules = OfferRules(offer_timeout_s, reoffer_cooldown_s, away_after_missed_offer)
+        self._queues: dict[tuple[str, str, str | None, str], _Queue] = {}
         self._agents: dict[str, _Agent] = {}
         self._conversations: dict[str, _Conversation] = {}
         self._offers: dict[int, _Offer] = {}
@@ -218,8 +233,8 @@ class RoutingEngine:
 
     # --- what callers may look at -------------------------------------------------------------------
 
-    def queue_length(self, desk: str, language: str, channel: str = "chat") -> int:
-        queue = self._queues.get((desk, language, channel))
+    def queue_length(self, desk: str, language: str, channel: str = "chat", shop_id: str | None = None) -> int:
+        queue = self._queues.get((desk, language, shop_id, channel))
         return queue.waiting if queue is not None else 0
 
     def state(self, conversation_id: str) -> str | None:
@@ -231,9 +246,24 @@ class RoutingEngine:
         conversation = self._conversations.get(conversation_id)
         return conversation.agent.id if conversation is not None and conversation.agent is not None else None
 
-    def agent_load(self, agent_id: str, channel: str = "chat") -> int:
-        """Open conversations and held offers of the agent on the channel."""
-        return self._agent(agent_id).load.get(channel, 0)
+    def agent_load(self, agent_id: str) -> int:
+        """Open conversations and held offers of the agent, on every channel."""
+        return self._agent(agent_id).load
+
+    def situation(self) -> tuple[list[Queued], list[OnDuty]]:
+        """What a pass of the live router would load now: the conversations waiting without an offer, and the
+        available agents."""
+        waiting = [
+            Queued(c.id, c.desk, c.language, c.shop_id, c.channel, c.queue_key, dict(c.turned_down))
+            for c in self._conversations.values()
+            if c.state == QUEUED
+        ]
+        agents = [
+            OnDuty(a.id, a.desks, a.languages, a.shop_id, dict(a.capacity), a.load, a.idle_since)
+            for a in self._agents.values()
+            if a.presence == "available"
+        ]
+        return waiting, agents
 
     def next_deadline(self) -> float | None:
         """When the next offer times out or cool-down ends: the caller's timer calls `expire` then."""
@@ -254,8 +284,11 @@ class RoutingEngine:
         capacity: Mapping[str, int],
         now: float,
         presence: Presence = "offline",
+        shop_id: str | None = None,
     ) -> list[Decision]:
-        """Register an agent, or change an agent's skills and capacity; open conversations stay theirs."""
+        """Register an agent, or change an agent's skills and capacity; open conversations stay theirs.
+
+        `shop_id`: a shop's staff, who answer that shop's conversations only."""
         if presence not in PRESENCES:
             raise InvalidInput(f"Unknown presence {presence!r}: use one of {', '.join(PRESENCES)}.")
         if any(slots < 0 for slots in capacity.values()):
@@ -263,20 +296,15 @@ class RoutingEngine:
         agent = self._agents.get(agent_id)
         if agent is None:
             agent = self._agents[agent_id] = _Agent(agent_id, now)
-        for queues in agent.queues.values():
-            for queue in queues:
-                queue.members -= 1
+        for queue in agent.queues:
+            queue.members -= 1
         agent.desks = tuple(dict.fromkeys(desks))
         agent.languages = tuple(dict.fromkeys(languages))
+        agent.shop_id = shop_id
         agent.capacity = {channel: slots for channel, slots in capacity.items() if slots > 0}
-        agent.load = {channel: agent.load.get(channel, 0) for channel in set(agent.load) | set(agent.capacity)}
-        agent.queues = {
-            channel: [self._queue(desk, language, channel) for desk in agent.desks for language in agent.languages]
-            for channel in agent.capacity
-        }
-        for queues in agent.queues.values():
-            for queue in queues:
-                queue.members += 1
+        agent.queues = [queue for queue in self._queues.values() if self._belongs(agent, queue)]
+        for queue in agent.queues:
+            queue.members += 1
         out: list[Decision] = []
         if presence != agent.presence:
             self._set_presence(agent, presence, now, (f"presence:{presence}",), out)
@@ -304,15 +332,16 @@ class RoutingEngine:
         now: float,
         *,
         channel: str = "chat",
+        shop_id: str | None = None,
         priority: str = "normal",
         money_or_identity: bool = False,
         tier: str = "regular",
         repeat_contact: bool = False,
     ) -> list[Decision]:
-        """Queue a conversation for a desk, and offer it at once when an eligible agent is free.
+        """Queue a conversation for a desk, and offer it at once when an agent who may take it is free.
 
         `priority` is the triage decision's (`urgent`, `high`, `normal`, `low`); `tier` the customer's
-        membership tier.
+        membership tier; `shop_id` the shop whose inbox it is in.
         """
         if conversation_id in self._conversations:
             raise Conflict(f"Conversation {conversation_id} is already queued or with an agent.")
@@ -321,7 +350,7 @@ class RoutingEngine:
         if known is None:
             known = self._head_starts[cache_key] = self.policy.head_start(*cache_key)
         head_start, reasons = known
-        queue = self._queue(desk, language, channel)
+        queue = self._queue(desk, language, shop_id, channel)
         conversation = _Conversation(conversation_id, queue, now, head_start)
         self._conversations[conversation_id] = conversation
         out = [
@@ -354,6 +383,8 @@ class RoutingEngine:
         conversation.state = ASSIGNED
         conversation.offer = None
         conversation.agent = agent
+        agent.idle_since = now
+        self._changed(agent)
         values: dict[str, Value] = {
             "queue": conversation.queue.name,
             "waited_s": now - conversation.enqueued_at,
@@ -394,9 +425,7 @@ class RoutingEngine:
         del self._conversations[conversation_id]
         conversation.state = GONE
         agent = conversation.agent
-        channel = conversation.queue.channel
-        agent.load[channel] -= 1
-        agent.idle_since = now
+        agent.load -= 1
         self._changed(agent)
         out = [
             Decision(
@@ -405,7 +434,7 @@ class RoutingEngine:
                 agent.id,
                 None,
                 ("released",),
-                {"queue": conversation.queue.name, "agent_load": agent.load[channel]},
+                {"queue": conversation.queue.name, "agent_load": agent.load},
             )
         ]
         self._fill(agent, now, out)
@@ -446,11 +475,22 @@ class RoutingEngine:
             raise NotFound(f"No agent {agent_id} is known to routing: add the agent first.")
         return agent
 
-    def _queue(self, desk: str, language: str, channel: str) -> _Queue:
-        key = (desk, language, channel)
+    @staticmethod
+    def _belongs(agent: _Agent, queue: _Queue) -> bool:
+        return queue.channel in agent.capacity and eligible(agent, queue.desk, queue.language, queue.shop_id)
+
+    def _queue(self, desk: str, language: str, shop_id: str | None, channel: str) -> _Queue:
+        key = (desk, language, shop_id, channel)
         queue = self._queues.get(key)
         if queue is None:
-            queue = self._queues[key] = _Queue(desk, language, channel)
+            queue = self._queues[key] = _Queue(desk, language, shop_id, channel)
+            for agent in self._agents.values():
+                if self._belongs(agent, queue):
+                    agent.queues.append(queue)
+                    queue.members += 1
+                    if agent.presence == "available" and agent.load < agent.capacity[channel]:
+                        queue.agents.append((*agent_rank(agent), agent.version, agent))
+            heapq.heapify(queue.agents)
         return queue
 
     def _open_offer(self, offer_id: int) -> _Offer:
@@ -464,7 +504,7 @@ class RoutingEngine:
         conversation.entry = self._sequence
         conversation.state = QUEUED
         queue = conversation.queue
-        heapq.heappush(queue.heap, (conversation.key, self._sequence, conversation))
+        heapq.heappush(queue.heap, (*queue_rank(conversation), self._sequence, conversation))
         queue.waiting += 1
 
     def _unqueue(self, conversation: _Conversation) -> None:
@@ -480,110 +520,73 @@ class RoutingEngine:
         agent.version += 1
         if agent.presence != "available":
             return
-        version = agent.version
-        for channel, queues in agent.queues.items():
-            load = agent.load[channel]
-            if load >= agent.capacity[channel]:
+        entry: _AgentEntry | None = None
+        load, capacity = agent.load, agent.capacity
+        for queue in agent.queues:
+            if load >= capacity[queue.channel]:
                 continue
-            self._sequence += 1
-            entry = (load, agent.idle_since, self._sequence, version, agent)
-            for queue in queues:
-                free = queue.agents
-                heapq.heappush(free, entry)
-                # Stale entries pile up when an agent's state changes more often than the queue offers work;
-                # dropping them once they outnumber the members keeps each heap within twice its size.
-                if len(free) > 2 * queue.members + 16:
-                    queue.agents = [item for item in free if item[4].version == item[3]]
-                    heapq.heapify(queue.agents)
+            if entry is None:
+                entry = (*agent_rank(agent), agent.version, agent)
+            free = queue.agents
+            heapq.heappush(free, entry)
+            # Stale entries pile up when an agent's state changes more often than the queue offers work;
+            # dropping them once they outnumber the members keeps each heap within twice its size.
+            if len(free) > 2 * queue.members + 16:
+                queue.agents = [item for item in free if item[4].version == item[3]]
+                heapq.heapify(queue.agents)
 
     def _free_agent(self, queue: _Queue, conversation: _Conversation, now: float) -> _Agent | None:
-        """The longest-idle free agent of the queue who has not just turned this conversation down."""
-        free = queue.agents
-        declined = conversation.declined_by
-        passed: list[tuple[int, float, int, int, _Agent]] = []
-        found = None
-        while free:
-            entry = free[0]
-            agent = entry[4]
-            if agent.version != entry[3]:
-                heapq.heappop(free)
-            elif declined is not None and declined.get(agent.id, now) > now:
-                passed.append(heapq.heappop(free))
-            else:
-                found = agent
-                break
+        """Whom the policy offers the conversation, among the queue's free agents."""
+        passed: list[_AgentEntry] = []
+        chosen = self.rules.first_agent(conversation, _free_in_rank_order(queue.agents, passed), now)
         for entry in passed:
-            heapq.heappush(free, entry)
-        return found
-
-    def _waiting_for(self, queue: _Queue, agent: _Agent, now: float) -> tuple[float, int, _Conversation] | None:
-        """The first conversation of the queue that the agent has not just turned down."""
-        heap = queue.heap
-        while heap and heap[0][2].entry != heap[0][1]:
-            heapq.heappop(heap)
-        if not heap:
-            return None
-        declined = heap[0][2].declined_by
-        if declined is None or declined.get(agent.id, now) <= now:
-            return heap[0]
-        passed = []
-        found = None
-        while heap:
-            entry = heapq.heappop(heap)
-            if entry[2].entry != entry[1]:
-                continue
-            passed.append(entry)
-            declined = entry[2].declined_by
-            if declined is None or declined.get(agent.id, now) <= now:
-                found = entry
-                break
-        for entry in passed:
-            heapq.heappush(heap, entry)
-        return found
+            heapq.heappush(queue.agents, entry)
+        return chosen
 
     def _fill(self, agent: _Agent, now: float, out: list[Decision]) -> None:
-        """Offer the agent the best waiting conversations until their free slots are taken."""
+        """Offer the agent what the policy gives them from their queues until their free slots are taken."""
         if agent.presence != "available":
             return
-        for channel, queues in agent.queues.items():
-            capacity = agent.capacity[channel]
-            while agent.load[channel] < capacity:
-                best = None
-                for queue in queues:
-                    if queue.waiting:
-                        entry = self._waiting_for(queue, agent, now)
-                        if entry is not None and (best is None or entry < best):
-                            best = entry
-                if best is None:
-                    break
-                conversation = best[2]
-                self._unqueue(conversation)
-                self._offer(conversation, agent, now, "first_in_agent_queues", out)
+        capacity = agent.capacity
+        while True:
+            passed: list[tuple[_Queue, _ConversationEntry]] = []
+            sources = [
+                _waiting_in_queue_order(queue, passed)
+                for queue in agent.queues
+                if queue.waiting and agent.load < capacity[queue.channel]
+            ]
+            if not sources:
+                return
+            waiting = sources[0] if len(sources) == 1 else heapq.merge(*sources, key=queue_rank)
+            conversation = self.rules.first_conversation(agent, waiting, now)
+            for queue, entry in passed:
+                heapq.heappush(queue.heap, entry)
+            if conversation is None:
+                return
+            self._unqueue(conversation)
+            self._offer(conversation, agent, now, "first_in_agent_queues", out)
 
     def _offer(self, conversation: _Conversation, agent: _Agent, now: float, why: str, out: list[Decision]) -> None:
         self._next_offer += 1
         offer_id = self._next_offer
-        offer = _Offer(offer_id, conversation, agent, now, now + self.offer_timeout_s)
+        offer = _Offer(offer_id, conversation, agent, now, self.rules.deadline(now))
         self._offers[offer_id] = offer
         agent.offers[offer_id] = offer
         heapq.heappush(self._deadlines, (offer.deadline, offer_id))
         conversation.state = OFFERED
         conversation.offer = offer
         conversation.offers += 1
-        channel = conversation.queue.channel
-        load = agent.load[channel]
-        idle = now - agent.idle_since
-        agent.load[channel] = load + 1
-        agent.idle_since = now
+        load = agent.load
+        agent.load = load + 1
         self._changed(agent)
         waited = now - conversation.enqueued_at
         values: dict[str, Value] = {
             "queue": conversation.queue.name,
             "waited_s": waited,
             "effective_priority": conversation.head_start + waited,
-            "agent_idle_s": idle,
+            "agent_idle_s": now - agent.idle_since,
             "agent_load": load,
-            "timeout_s": self.offer_timeout_s,
+            "timeout_s": self.rules.offer_timeout_s,
         }
         reasons = (why,) if conversation.offers == 1 else (why, "reoffer")
         out.append(Decision(OFFERED, conversation.id, agent.id, offer_id, reasons, values))
@@ -593,7 +596,7 @@ class RoutingEngine:
         del self._offers[offer.id]
         agent = offer.agent
         del agent.offers[offer.id]
-        agent.load[offer.conversation.queue.channel] -= 1
+        agent.load -= 1
         offer.conversation.offer = None
         self._changed(agent)
 
@@ -602,17 +605,17 @@ class RoutingEngine:
     ) -> None:
         """The offered agent will not take the conversation: back to its place, and on to another agent.
 
-        With `cool_down` (declined or missed, not merely withdrawn because the agent left) the agent is passed
-        over for this conversation until the cool-down ends.
+        With `cool_down` (declined or missed, not merely withdrawn because the agent left) the policy passes
+        the agent over for this conversation until the cool-down ends.
         """
         self._close_offer(offer)
         conversation = offer.conversation
         if cool_down:
-            until = now + self.reoffer_cooldown_s
-            if conversation.declined_by is None:
-                conversation.declined_by = {}
-            conversation.declined_by[offer.agent.id] = until
+            turned_down = dict(conversation.turned_down)
+            turned_down[offer.agent.id] = now
+            conversation.turned_down = turned_down
             self._sequence += 1
+            until = now + self.rules.reoffer_cooldown_s
             heapq.heappush(self._cooldowns, (until, self._sequence, conversation, offer.agent.id))
         out.append(
             Decision(
@@ -637,7 +640,8 @@ class RoutingEngine:
             return
         out.append(Decision("presence", None, agent.id, None, reasons, {"was": agent.presence}))
         agent.presence = presence
-        agent.idle_since = now
+        if presence == "available":
+            agent.idle_since = now
         self._changed(agent)
         if presence == "available":
             self._fill(agent, now, out)
@@ -648,7 +652,7 @@ class RoutingEngine:
     def _expire(self, offer: _Offer, now: float, out: list[Decision]) -> None:
         agent = offer.agent
         self._take_back(offer, now, "offer_expired", "offer_timeout", out, cool_down=True)
-        if self.away_after_missed_offer:
+        if self.rules.away_after_missed_offer:
             self._set_presence(agent, "away", now, ("presence:away", "missed_offer"), out)
         else:
             self._fill(agent, now, out)

@@ -1,5 +1,10 @@
 """One day of inquiries replayed through the routing engine on a simulated clock.
 
+The world is the simulation's own (`DeskPlan`, `DEFAULT_DESKS`, `Population`, `agents_for`): desks with their
+kind, languages and hours, the customers' languages and tiers, and agents with their skills. The defaults
+describe a marketplace like the demo's, so that the figures can be compared with docs/benchmarks.md; desks
+from the `desks` table can be passed in instead (`DeskPlan.of`).
+
 Each inquiry gets an arrival time on the day's curve (quiet nights, a lunch peak, a larger evening peak), an
 intent from the mix, a desk from the routing map (the taxonomy's default desk; the order's seller for
 `order_owner`), the customer's language and membership tier, and a handle time from its desk's
@@ -22,11 +27,10 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, get_args
 
 import numpy as np
 
-from madoguchi.demo.schemas import Weekday
 from madoguchi.nlu.data import taxonomy
 from madoguchi.routing import erlang
 from madoguchi.routing.engine import RoutingEngine
@@ -34,8 +38,6 @@ from madoguchi.routing.engine import RoutingEngine
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from madoguchi.demo.schemas import DeskSpec
-    from madoguchi.demo.seed import DemoData
     from madoguchi.routing.engine import Decision
 
 MINUTES = 24 * 60
@@ -128,32 +130,115 @@ def arrival_weights() -> NDArray[np.float64]:
     return weights
 
 
-def _open_span(spec: DeskSpec, weekday: Weekday) -> tuple[float, float] | None:
-    span = spec.hours.get(weekday)
-    if span is None:
-        return None
-    start, end = (int(part[:2]) * 3600 + int(part[3:]) * 60 for part in span.split("-"))
-    return float(start), float(end)
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"]
+DeskKind = Literal["queue", "shop", "referral"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
+
+
+class DeskRow(Protocol):
+    """What the simulation reads of a desk: a row of the `desks` table has it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def languages(self) -> Sequence[str]: ...
+
+    @property
+    def hours(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class DeskPlan:
+    """A desk of the simulated day: `queue` desks queue conversations for their agents; what goes to a `shop`
+    or a `referral` desk is only counted. Hours are one span per weekday (`"09:00-18:00"`; None: closed)."""
+
+    id: str
+    kind: DeskKind
+    languages: tuple[str, ...]
+    hours: Mapping[Weekday, str | None]
+
+    @classmethod
+    def of(cls, row: DeskRow) -> DeskPlan:
+        if row.kind not in get_args(DeskKind):
+            raise ValueError(f"desk {row.id}: unknown kind {row.kind!r}")
+        hours: dict[Weekday, str | None] = {day: row.hours.get(day) for day in WEEKDAYS}
+        return cls(row.id, cast("DeskKind", row.kind), tuple(row.languages), hours)
+
+    def open_span(self, weekday: Weekday) -> tuple[float, float] | None:
+        """Opening and closing time on the day, in seconds after midnight; None when closed all day."""
+        span = self.hours.get(weekday)
+        if span is None:
+            return None
+        start, end = (int(part[:2]) * 3600 + int(part[3:]) * 60 for part in span.split("-"))
+        return float(start), float(end)
+
+
+def _every_day(span: str) -> dict[Weekday, str | None]:
+    return dict.fromkeys(WEEKDAYS, span)
+
+
+def _weekdays(span: str, weekend: str | None = None) -> dict[Weekday, str | None]:
+    return {day: span if day in ("mon", "tue", "wed", "thu", "fri") else weekend for day in WEEKDAYS}
+
+
+# The routing map's desks, as a marketplace like the demo's staffs them: platform CS around the clock in four
+# languages, the specialist desks in Japanese and English for the day and evening, business accounts on
+# weekdays. The order is the order of the results.
+DEFAULT_DESKS: tuple[DeskPlan, ...] = (
+    DeskPlan("platform_cs", "queue", ("ja", "en", "zh", "ko"), _every_day("00:00-24:00")),
+    DeskPlan("shop", "shop", ("ja",), _weekdays("10:00-18:00")),
+    DeskPlan("member_support", "queue", ("ja", "en"), _every_day("09:00-21:00")),
+    DeskPlan("payments", "queue", ("ja", "en"), _weekdays("09:00-20:00", weekend="10:00-18:00")),
+    DeskPlan("card_issuer", "referral", ("ja",), _every_day("00:00-24:00")),
+    DeskPlan("carrier", "referral", ("ja",), _every_day("08:00-21:00")),
+    DeskPlan("trust_safety", "queue", ("ja", "en"), _every_day("08:00-22:00")),
+    DeskPlan("membership", "queue", ("ja", "en", "zh", "ko"), _every_day("09:00-20:00")),
+    DeskPlan("digital", "queue", ("ja", "en"), _every_day("09:00-22:00")),
+    DeskPlan("business", "queue", ("ja", "en"), _weekdays("09:00-18:00")),
+)
+
+
+@dataclass(frozen=True)
+class AgentPlan:
+    """An agent of the simulated day and their skills."""
+
+    id: str
+    desks: tuple[str, ...]
+    languages: tuple[str, ...]
+    capacity: Mapping[str, int]
+
+
+def agents_for(desks: Sequence[DeskPlan], staffing: Mapping[str, int]) -> list[AgentPlan]:
+    """The agents of each queue desk: they answer that desk alone, in every language it offers, one chat at a
+    time, so that a desk is the M/M/n queue of Erlang C."""
+    return [
+        AgentPlan(f"{desk.id}:{number}", (desk.id,), desk.languages, {"chat": 1})
+        for desk in desks
+        if desk.kind == "queue"
+        for number in range(staffing.get(desk.id, 0))
+    ]
 
 
 @dataclass(frozen=True)
 class Population:
-    """Who the customers are, from the demo marketplace: languages and tiers of its customers, sellers of
-    its orders."""
+    """Who the customers are: their languages and membership tiers, and the share of orders sold by a shop."""
 
     languages: Mapping[str, float]
     premium_share: float
     shop_share: float
 
-    @classmethod
-    def from_demo(cls, data: DemoData) -> Population:
-        languages = Counter(customer.language for customer in data.customers)
-        total = sum(languages.values())
-        return cls(
-            languages={language: count / total for language, count in languages.items()},
-            premium_share=sum(c.member_tier == "premium" for c in data.customers) / len(data.customers),
-            shop_share=sum(order.seller != "platform" for order in data.orders) / len(data.orders),
-        )
+
+# The demo marketplace's mix: 23 of its 30 customers write in Japanese, 3 in English, 2 each in Chinese and
+# Korean; 8 are premium members; 125 of its 200 orders were sold by a shop.
+DEFAULT_POPULATION = Population(
+    languages={"ja": 23 / 30, "en": 3 / 30, "zh": 2 / 30, "ko": 2 / 30},
+    premium_share=8 / 30,
+    shop_share=125 / 200,
+)
 
 
 @dataclass(frozen=True)
@@ -177,6 +262,8 @@ class SimulationConfig:
     # 1,440 relative intensities, one per minute; None: `arrival_weights()`.
     arrival_weights: Sequence[float] | None = None
     weekday: Weekday = "mon"
+    # None: `DEFAULT_DESKS` and `DEFAULT_POPULATION`.
+    desks: Sequence[DeskPlan] | None = None
     population: Population | None = None
 
 
@@ -236,7 +323,7 @@ def _figure(value: object) -> object:
 class _Plan:
     """Where each kind of inquiry goes, as shares, before any random draw."""
 
-    def __init__(self, config: SimulationConfig, desks: Mapping[str, DeskSpec], population: Population) -> None:
+    def __init__(self, config: SimulationConfig, desks: Mapping[str, DeskPlan], population: Population) -> None:
         intents = taxonomy()
         unknown = set(config.intent_mix) - set(intents)
         if unknown:
@@ -383,14 +470,11 @@ def _priorities(plan: _Plan, intent: NDArray[np.int64], angry: NDArray[np.bool_]
 
 def simulate(config: SimulationConfig | None = None) -> SimulationResult:
     """Replay one day of `config.inquiries` inquiries; deterministic for a given seed."""
-    from madoguchi.demo.seed import load_demo_data
-
     config = config or SimulationConfig()
     started = time.perf_counter()
     rng = np.random.default_rng(config.seed)
-    data = load_demo_data()
-    desks = {spec.id: spec for spec in data.desks}
-    population = config.population or Population.from_demo(data)
+    desks = {spec.id: spec for spec in (config.desks or DEFAULT_DESKS)}
+    population = config.population or DEFAULT_POPULATION
     plan = _Plan(config, desks, population)
     n = config.inquiries
 
@@ -418,7 +502,7 @@ def simulate(config: SimulationConfig | None = None) -> SimulationResult:
     repeat = rng.random(n) < config.repeat_share
     spread = rng.standard_normal(n) if config.handle_times == "lognormal" else rng.exponential(size=n)
 
-    open_hours = {desk: _open_span(spec, config.weekday) for desk, spec in desks.items()}
+    open_hours = {desk: spec.open_span(config.weekday) for desk, spec in desks.items()}
     expected = {
         desk: expected_arrivals(n, share, minute_weights, open_hours[desk])
         for desk, share in plan.desk_shares().items()
@@ -461,11 +545,8 @@ def simulate(config: SimulationConfig | None = None) -> SimulationResult:
             handle[chosen] = mean * spread[chosen]
 
     engine = RoutingEngine()
-    for desk in queue_desks:
-        for number in range(staffing[desk]):
-            engine.add_agent(
-                f"{desk}:{number}", [desk], desks[desk].languages, {"chat": 1}, now=0.0, presence="available"
-            )
+    for agent in agents_for(list(desks.values()), staffing):
+        engine.add_agent(agent.id, agent.desks, agent.languages, agent.capacity, now=0.0, presence="available")
 
     queued = np.flatnonzero(desk_of >= 0)
     outcomes["queued"] = len(queued)

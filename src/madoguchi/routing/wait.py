@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from madoguchi.domain.conversation import State
 from madoguchi.routing import erlang
+from madoguchi.routing.policy import eligible
 from madoguchi.store.models import Agent, Conversation, ConversationEvent
 
 if TYPE_CHECKING:
@@ -55,14 +56,6 @@ class DeskLoad:
         if position > 1 or self.load >= self.agents:
             return round(drain)
         return round(min(drain, erlang.average_speed_of_answer(self.agents, self.load, self.handle_s)))
-
-
-def eligible(agent: Agent, desk: str, language: str, shop_id: str | None) -> bool:
-    """Whether the agent may answer a conversation of this desk, language and shop."""
-    if agent.shop_id is not None:
-        # A shop's staff answer their own shop's conversations and nothing else, whatever the desk.
-        return shop_id == agent.shop_id and desk in agent.desks
-    return desk in agent.desks and language in agent.languages
 
 
 async def desk_load(
