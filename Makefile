@@ -44,6 +44,7 @@ services: ## start PostgreSQL, Redis (and install Chromium) when they are missin
 	bash scripts/services.sh
 
 test: setup setup-dev services ## run the whole suite on SQLite and on PostgreSQL + Redis, then under faked wall clocks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-clock
 
@@ -52,6 +53,9 @@ test: setup setup-dev services ## run the whole suite on SQLite and on PostgreSQ
 # The clock the tests set must be the only time the code reads, whatever the wall clock says.
 FAKED_TIMES := 2026-12-08T03:30:00 2027-01-01T12:00:00 2026-12-13T23:59:00
 TIME_TESTS := tests/routing tests/bot tests/channels tests/domain tests/commerce tests/web/test_routing_api.py tests/web/test_photos.py
+# Kills a server process mid-transaction: libfaketime's sleep wrapper breaks subprocess's wait loop, and the test
+# reads no time of its own.
+NOT_UNDER_FAKETIME := tests/channels/email/test_delivery.py::test_a_server_killed_before_its_commit
 LIBFAKETIME := $(firstword $(wildcard /usr/lib/*/faketime/libfaketime.so.1))
 
 test-clock: setup setup-dev services ## the time-dependent tests under three faked wall-clock times (JST)
@@ -59,7 +63,8 @@ test-clock: setup setup-dev services ## the time-dependent tests under three fak
 	  echo "== wall clock faked to $$at JST"; \
 	  TZ=Asia/Tokyo FAKETIME="@$${at/T/ }" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1 \
 	    LD_PRELOAD=$(LIBFAKETIME) $(BIN)/python -m pytest -q -p no:cacheprovider \
-	    -m "not postgres and not browser and not multiprocess" $(TIME_TESTS) || exit 1; \
+	    -m "not postgres and not browser and not multiprocess" --deselect $(NOT_UNDER_FAKETIME) $(TIME_TESTS) \
+	    || exit 1; \
 	done
 
 test-sqlite: setup setup-dev ## run the suite on SQLite only, without PostgreSQL, Redis or a browser
@@ -69,6 +74,7 @@ lint: setup-dev ## ruff and mypy --strict
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 
 format: setup-dev ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format src tests benchmarks

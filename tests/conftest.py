@@ -7,8 +7,10 @@ not there, the PostgreSQL tests fail with a message saying so: nothing is skippe
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -19,13 +21,14 @@ import asyncpg
 import pytest
 import uvicorn
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from madoguchi.demo.seed import seed
 from madoguchi.domain.clock import CLOCK, Clock
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import upgrade
+from madoguchi.store.models import Conversation, ConversationEvent
 from madoguchi.web.app import create_app
 
 if TYPE_CHECKING:
@@ -197,3 +200,76 @@ async def running_server(settings: Settings) -> AsyncIterator[str]:
 async def server(settings: Settings) -> AsyncIterator[str]:
     async with running_server(settings) as base_url:
         yield base_url
+
+
+_WRITER = "madoguchi.conversations"
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class ConversationWriteGuard:
+    """Notes every write of a conversation's state or of an event row made outside `madoguchi.conversations`.
+
+    SQLAlchemy calls the listeners from inside the write itself, so the writer is the first frame on the stack
+    that is neither SQLAlchemy's nor this guard's. Servers started by `running_server` run in this process and
+    are watched too; a `madoguchi serve` started as a subprocess is not. A bulk `UPDATE` or `INSERT` fires no
+    listener: tests/test_layering.py looks for those in the source.
+    """
+
+    def __init__(self) -> None:
+        self._violations: list[str] = []
+        # The demo database is seeded on a thread of its own.
+        self._lock = threading.Lock()
+
+    def take(self) -> list[str]:
+        """The writes noted since the last call; they are forgotten once taken."""
+        with self._lock:
+            taken, self._violations = self._violations, []
+        return taken
+
+    def on_state_set(self, target: Conversation, value: object, oldvalue: object, initiator: object) -> None:
+        self._check(f"Conversation.state = {value!r}")
+
+    def on_event_created(self, target: ConversationEvent, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._check(f"ConversationEvent(type={kwargs.get('type')!r})")
+
+    def _check(self, what: str) -> None:
+        frame = inspect.currentframe()
+        while frame is not None:
+            module = str(frame.f_globals.get("__name__", ""))
+            if not (module.split(".")[0] == "sqlalchemy" or frame.f_code.co_filename == __file__):
+                break
+            frame = frame.f_back
+        if frame is None:
+            # Only SQLAlchemy on the stack (a write inside the async session's greenlet): nobody to name.
+            writer = "SQLAlchemy, called from a place this guard cannot see"
+        else:
+            if module == _WRITER or module.startswith(f"{_WRITER}."):
+                return
+            filename = os.path.relpath(frame.f_code.co_filename, _ROOT)
+            writer = f"{module} ({filename}:{frame.f_lineno}, in {frame.f_code.co_name})"
+        with self._lock:
+            self._violations.append(f"{what} by {writer}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def conversation_write_guard() -> Iterator[ConversationWriteGuard]:
+    """Only `conversations/` sets a conversation's state or creates an event row, in every test of the session."""
+    guard = ConversationWriteGuard()
+    event.listen(Conversation.state, "set", guard.on_state_set)
+    event.listen(ConversationEvent, "init", guard.on_event_created)
+    yield guard
+    event.remove(ConversationEvent, "init", guard.on_event_created)
+    event.remove(Conversation.state, "set", guard.on_state_set)
+
+
+@pytest.fixture(autouse=True)
+def _writes_go_through_conversations(conversation_write_guard: ConversationWriteGuard) -> Iterator[None]:
+    # Checked after the test's other fixtures are torn down, so that a server's last writes are counted too.
+    yield
+    violations = conversation_write_guard.take()
+    if violations:
+        pytest.fail(
+            'Written outside madoguchi.conversations (DESIGN.md, "One event log, one state machine"):\n'
+            + "\n".join(violations),
+            pytrace=False,
+        )

@@ -529,7 +529,7 @@ class _Turn:
                 self.out.events.append(("bot.return_started", {"order": number, "code": started.code}))
             elif pending == "membership_cancel":
                 self.state.slots["confirmed"] = "yes"
-                await self._hand_over("membership_cancellation_confirmed", desk="membership")
+                await self._hand_over("membership_cancellation_confirmed", desk=DeskId.MEMBERSHIP)
                 return
         except (Conflict, NotFound) as exc:
             self.out.events.append(("bot.action_refused", {"action": pending, "error": exc.message}))
@@ -705,7 +705,7 @@ class _Turn:
 
     async def _delivery_problem(self, order: OrderInfo) -> None:
         if order.shop_id:
-            await self._hand_over("shop_order", desk="shop", order=order)
+            await self._hand_over("shop_order", desk=SHOP, order=order)
             return
         self._status(order)
         if order.status == "delivered":
@@ -722,7 +722,7 @@ class _Turn:
 
     async def _damaged(self, order: OrderInfo) -> None:
         if order.shop_id:
-            await self._hand_over("shop_order", desk="shop", order=order)
+            await self._hand_over("shop_order", desk=SHOP, order=order)
             return
         self._say("damaged_return")
         await self._return(order)
@@ -734,7 +734,7 @@ class _Turn:
             await self._refund(order)
             return
         if order.shop_id:
-            await self._hand_over("shop_order", desk="shop", order=order)
+            await self._hand_over("shop_order", desk=SHOP, order=order)
             return
         if order.status == "cancelled":
             self._say("already_cancelled", number=order.number)
@@ -752,7 +752,7 @@ class _Turn:
 
     async def _change_order(self, order: OrderInfo) -> None:
         if order.shop_id:
-            await self._hand_over("shop_order", desk="shop", order=order)
+            await self._hand_over("shop_order", desk=SHOP, order=order)
             return
         self._say("change_order")
         self.out.resolved = True
@@ -760,7 +760,7 @@ class _Turn:
 
     async def _change_address(self, order: OrderInfo) -> None:
         if order.shop_id:
-            await self._hand_over("shop_order", desk="shop", order=order)
+            await self._hand_over("shop_order", desk=SHOP, order=order)
             return
         if not order.cancellable:
             self._say("address_shipped", number=order.number)
@@ -772,7 +772,7 @@ class _Turn:
 
     async def _return(self, order: OrderInfo) -> None:
         if order.shop_id:
-            await self._hand_over("shop_order", desk="shop", order=order)
+            await self._hand_over("shop_order", desk=SHOP, order=order)
             return
         eligibility = return_eligibility(order, self.ctx.now)
         if not eligibility.allowed:
@@ -816,7 +816,7 @@ class _Turn:
         status = await self.ctx.commerce.refund_status(self.ctx.customer.id, order.number)
         if order.shop_id and status.state == "none" and self.state.topic == "get_refund":
             # Money back without a return or a cancellation is the seller's decision.
-            await self._hand_over("shop_order", desk="shop", order=order)
+            await self._hand_over("shop_order", desk=SHOP, order=order)
             return
         timing = say(
             "refund_timing_card" if status.payment_method == "credit_card" else "refund_timing_other", self.lang
@@ -842,14 +842,14 @@ class _Turn:
 
     async def _contact_seller(self, order: OrderInfo) -> None:
         if order.shop_id:
-            await self._hand_over("contact_seller", desk="shop", order=order)
+            await self._hand_over("contact_seller", desk=SHOP, order=order)
             return
         self._say("seller_platform", number=order.number)
         self.out.resolved = True
         self.state.finish()
 
     async def _unrecognized_charge(self) -> None:
-        desk = await self.ctx.session.get(Desk, "card_issuer")
+        desk = await self.ctx.session.get(Desk, DeskId.CARD_ISSUER.value)
         english = self.lang != "ja"
         contacts = []
         for contact in desk.official_contacts if desk is not None else []:
@@ -864,14 +864,14 @@ class _Turn:
         hit = self._article("unrecognized_charge")
         if hit is not None:
             self.out.links.append(Link(hit.title, hit.url, "article"))
-        self.out.events.append(("bot.referral", {"desk": "card_issuer"}))
+        self.out.events.append(("bot.referral", {"desk": DeskId.CARD_ISSUER.value}))
         self.out.resolved = True
         self.state.finish()
 
     async def _account_compromised(self) -> None:
         hit = self.ctx.help.for_intent("recover_password", self.lang)
         self._say("compromised", url=hit.url if hit else "/help/password-reset")
-        await self._hand_over("account_compromised", desk="member_support")
+        await self._hand_over("account_compromised", desk=DeskId.MEMBER_SUPPORT)
 
     def _items_to_check(self) -> list[str]:
         # From the NLU's entities: a whole Japanese sentence has no spaces and could pass for one item.
@@ -915,7 +915,7 @@ class _Turn:
             self._say("scam_reported", report=report.id[:8])
             self.out.events.append(("bot.scam_reported", {"report_id": report.id, "verdict": report.verdict}))
         if _CREDENTIALS_ENTERED.search(self.text):
-            await self._hand_over("credentials_entered", desk="member_support")
+            await self._hand_over("credentials_entered", desk=DeskId.MEMBER_SUPPORT)
             return
         self.out.resolved = True
         self.state.finish()
@@ -1014,7 +1014,7 @@ class _Turn:
         if hit is not None:
             self._say("payment_checks", title=hit.title, url=hit.url)
             self.out.links.append(Link(hit.title, hit.url, "article"))
-        await self._hand_over("payment_issue", desk="payments")
+        await self._hand_over("payment_issue", desk=DeskId.PAYMENTS)
 
 
 # Japan time spans of the windows offered as buttons.

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, get_args
 
 import numpy as np
 
+from madoguchi.domain.routing_map import PLATFORM_CS, DeskId
 from madoguchi.nlu.data import taxonomy
 from madoguchi.routing import erlang
 from madoguchi.routing.engine import RoutingEngine
@@ -333,7 +334,10 @@ class _Plan:
         self.intent_p = weights / weights.sum()
         containment = config.bot_containment or {}
         self.containment = np.array(
-            [containment.get(name, BOT_CONTAINMENT) if intents[name].desk == "bot" else 0.0 for name in self.intents]
+            [
+                containment.get(name, BOT_CONTAINMENT) if intents[name].desk == DeskId.BOT else 0.0
+                for name in self.intents
+            ]
         )
         self.first_desk = [intents[name].desk for name in self.intents]
         self.money = np.array([intents[name].money_or_identity for name in self.intents])
@@ -344,10 +348,10 @@ class _Plan:
         """Expected share of all inquiries that each queue desk receives (closed hours not yet removed)."""
         shares: Counter[str] = Counter()
         for desk, p, contained in zip(self.first_desk, self.intent_p, self.containment, strict=True):
-            if desk == "bot":
-                shares["platform_cs"] += p * (1 - contained)
-            elif desk == "order_owner":
-                shares["platform_cs"] += p * (1 - self.shop_share)
+            if desk == DeskId.BOT:
+                shares[PLATFORM_CS] += p * (1 - contained)
+            elif desk == DeskId.ORDER_OWNER:
+                shares[PLATFORM_CS] += p * (1 - self.shop_share)
             else:
                 shares[desk] += p
         return {desk: shares[desk] for desk in self.queue_desks}
@@ -517,14 +521,14 @@ def simulate(config: SimulationConfig | None = None) -> SimulationResult:
     for index, first_desk in enumerate(plan.first_desk):
         chosen = intent == index
         desk = first_desk
-        if desk == "bot":
+        if desk == DeskId.BOT:
             outcomes["bot_contained"] += int(np.count_nonzero(chosen & contained))
             chosen &= ~contained
-            desk = "platform_cs"
-        elif desk == "order_owner":
+            desk = PLATFORM_CS
+        elif desk == DeskId.ORDER_OWNER:
             outcomes["shop_inbox"] += int(np.count_nonzero(chosen & to_shop))
             chosen &= ~to_shop
-            desk = "platform_cs"
+            desk = PLATFORM_CS
         kind = desks[desk].kind
         if kind != "queue":
             outcomes["shop_inbox" if kind == "shop" else f"referral:{desk}"] += int(np.count_nonzero(chosen))
