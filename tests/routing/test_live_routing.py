@@ -393,6 +393,19 @@ async def test_a_shop_agent_is_never_offered_or_handed_another_shops_conversatio
             await assignment.do_transfer(tx, yamada, mine, now, agent_id=kobayashi.id)
 
 
+async def test_a_queue_head_nobody_on_duty_can_take_does_not_hide_the_conversations_behind_it(
+    runtime: Runtime,
+) -> None:
+    now = utcnow()
+    # More shop-inbox conversations than one pass reads, all older than the platform's, with the shop's staff away.
+    for index in range(assignment.OFFER_BATCH + 5):
+        await queued_chat(runtime, customer="c001", shop="hikari-denki", now=now - timedelta(minutes=60 - index % 60))
+    platform_chat, _ = await queued_chat(runtime, customer="c002", now=now)
+    (tanaka,) = await _available(runtime, ("tanaka@madoguchi.localhost", now - timedelta(minutes=5)))
+    await worker.tick(runtime, now)
+    assert [offer.agent_id for offer in await _open_offers(runtime, platform_chat)] == [tanaka.id]
+
+
 async def test_estimated_wait_uses_the_agents_on_duty(runtime: Runtime) -> None:
     now = utcnow()
     _, nobody = await queued_chat(runtime, intent="digital_services", now=now)

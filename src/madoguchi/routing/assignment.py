@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from madoguchi.conversations import events
 from madoguchi.conversations.actions import (
@@ -134,7 +134,11 @@ async def do_expire_offers(tx: Tx, now: datetime) -> int:
     return len(expired)
 
 
-async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: int = 50) -> list[RoutingOffer]:
+# Waiting conversations one pass reads: the next pass, a second later, reads the next ones.
+OFFER_BATCH = 50
+
+
+async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: int = OFFER_BATCH) -> list[RoutingOffer]:
     """Offer waiting conversations, first in queue order, each to the agent the routing policy chooses
     (`OfferRules.match`: eligible, a free slot, the fewest open conversations, then the longest idle)."""
     agents = list(
@@ -146,10 +150,20 @@ async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: in
     has_offer = select(RoutingOffer.id).where(
         RoutingOffer.conversation_id == Conversation.id, RoutingOffer.state == "open"
     )
+    # Only what someone on duty could take at all (the policy decides who exactly): a queue head nobody present
+    # can serve (a shop's inbox while its staff are away, a desk closed for the weekend) must not hide the
+    # conversations behind it from everyone else.
+    could_take = and_(
+        Conversation.desk.in_({desk for agent in agents for desk in agent.desks}),
+        or_(
+            Conversation.language.in_({language for agent in agents for language in agent.languages}),
+            Conversation.shop_id.in_({agent.shop_id for agent in agents if agent.shop_id is not None}),
+        ),
+    )
     waiting = list(
         await tx.session.scalars(
             select(Conversation)
-            .where(Conversation.state == State.QUEUED, ~has_offer.exists())
+            .where(Conversation.state == State.QUEUED, ~has_offer.exists(), could_take)
             .order_by(func.coalesce(Conversation.queue_key, Conversation.queued_at), Conversation.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=Conversation)
