@@ -18,7 +18,7 @@ from madoguchi.nlu.pii import Redaction
 from madoguchi.nlu.pipeline import Understanding
 from madoguchi.nlu.urgency import Urgency
 from madoguchi.routing import assignment, callbacks, queueing, sla, worker
-from madoguchi.routing.triage import decide_understood
+from madoguchi.routing.decision import decide_understood
 from madoguchi.runtime import Runtime, start_runtime, stop_runtime
 from madoguchi.store.models import (
     Agent,
@@ -33,8 +33,6 @@ from madoguchi.store.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from madoguchi.bus import ConversationChanged, MessageCreated
     from madoguchi.settings import Settings
 
@@ -43,16 +41,6 @@ TUESDAY_10 = datetime(2026, 11, 24, 1, tzinfo=UTC)
 SATURDAY_10 = datetime(2026, 11, 28, 1, tzinfo=UTC)
 PLATFORM_ORDER = "MD-14192372"  # c001, sold by the platform
 SHOP_ORDER = "MD-80679381"  # c001, sold by ひかり電機 (hikari-denki)
-
-
-@pytest.fixture
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    # The test drives routing itself with a clock of its own; the background loop stays out of the way.
-    started = await start_runtime(settings.model_copy(update={"routing_tick_seconds": 3600.0}))
-    try:
-        yield started
-    finally:
-        await stop_runtime(started)
 
 
 def understood(intent: str, language: str = "ja", order: str | None = None, anger: float = 0.0) -> Understanding:

@@ -35,6 +35,7 @@ from madoguchi.domain.routing_map import PLATFORM_CS, SHOP, DeskId, Priority
 from madoguchi.domain.signed_links import LINK_HOURS, signed_url
 from madoguchi.errors import Conflict, MadoguchiError, NotFound
 from madoguchi.knowledge.helpcentre import HelpCentre
+from madoguchi.routing.callbacks import MIN_WINDOW
 from madoguchi.routing.decision import ANGER_HANDOFF, LOW_CONFIDENCE, Decision, OrderFacts, decide
 from madoguchi.store.models import Conversation, Desk, Shop
 from madoguchi.trust.checker import TrustChecker
@@ -1026,7 +1027,11 @@ def callback_window(window: str, now: datetime) -> tuple[datetime, datetime]:
     earliest."""
     first, last = _WINDOW_HOURS[window]
     local = now.astimezone(_TOKYO)
-    day = local.date() if local.hour < last else local.date() + timedelta(days=1)
-    start = datetime.combine(day, time(first), tzinfo=_TOKYO)
+    day = local.date()
     end = datetime.combine(day, time(last), tzinfo=_TOKYO)
+    if end - max(now, datetime.combine(day, time(first), tzinfo=_TOKYO)) < MIN_WINDOW:
+        # Too little of today's window is left for a call: tomorrow's.
+        day += timedelta(days=1)
+        end = datetime.combine(day, time(last), tzinfo=_TOKYO)
+    start = datetime.combine(day, time(first), tzinfo=_TOKYO)
     return max(start, now), end

@@ -20,8 +20,9 @@ from madoguchi.conversations.actions import do_system_message
 from madoguchi.domain.routing_map import PLATFORM_CS, SHOP
 from madoguchi.errors import Conflict, InvalidInput, NotFound
 from madoguchi.routing import wording
-from madoguchi.routing.desks import TOKYO
-from madoguchi.store.models import Callback, Conversation, Customer, Order
+from madoguchi.routing.desks import SHOP as SHOP_KIND
+from madoguchi.routing.desks import TOKYO, Hours, describe_opening
+from madoguchi.store.models import Callback, Conversation, Customer, Desk, Order, Shop
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -80,6 +81,31 @@ def _check_window(start: datetime, end: datetime, now: datetime) -> None:
         raise InvalidInput("14日以内の時間帯を選んでください。 Choose a time window within the next 14 days.")
 
 
+# Less open time than this inside the chosen window leaves no time for a call.
+MIN_OPEN_IN_WINDOW = timedelta(minutes=15)
+
+
+async def _hours_of(tx: Tx, desk_id: str, shop_id: str | None) -> Hours | None:
+    desk = await tx.session.get(Desk, desk_id)
+    if desk is None:
+        return None
+    if desk.kind == SHOP_KIND and shop_id is not None:
+        shop = await tx.session.get(Shop, shop_id)
+        return Hours.of(shop) if shop is not None else None
+    return Hours.of(desk)
+
+
+def _open_from(hours: Hours, start: datetime, end: datetime) -> datetime | None:
+    """When the desk is open inside the window for long enough to call (None when it is not)."""
+    opens = hours.next_opening(start)
+    if opens is None or opens > end - MIN_OPEN_IN_WINDOW:
+        return None
+    closes = hours.closes_at(opens)
+    if closes is not None and closes - opens < MIN_OPEN_IN_WINDOW:
+        return None
+    return opens
+
+
 def describe_window(start: datetime, end: datetime, language: str) -> str:
     from zoneinfo import ZoneInfo
 
@@ -107,6 +133,23 @@ async def request_callback(
     _check_window(window_start, window_end, now)
     if conversation is not None and conversation.customer_id != customer_id:
         raise NotFound("There is no such conversation of yours.")
+    desk = (conversation.desk if conversation is not None else None) or PLATFORM_CS
+    shop_id = conversation.shop_id if conversation is not None else None
+    hours = await _hours_of(tx, desk, shop_id)
+    calls_from = window_start
+    if hours is not None:
+        opens = _open_from(hours, max(window_start, now), window_end)
+        if opens is None:
+            # Nobody would be there to call: say when someone is.
+            following = hours.next_opening(window_end)
+            when = describe_opening(following, "ja") if following else "—"
+            when_en = describe_opening(following, "en") if following else "not within three weeks"
+            raise InvalidInput(
+                f"その時間帯は窓口の営業時間外です（次の受付：{when}）。別の時間帯をお選びください。 "
+                f"Nobody can call in that window: the desk is closed then (next open: {when_en}). "
+                "Choose another time."
+            )
+        calls_from = opens
     pending = await tx.session.scalar(
         select(Callback).where(
             Callback.customer_id == customer_id,
@@ -121,7 +164,7 @@ async def request_callback(
         customer_id=customer_id,
         conversation_id=conversation.id if conversation is not None else None,
         shop_id=conversation.shop_id if conversation is not None else None,
-        desk=(conversation.desk if conversation is not None else None) or PLATFORM_CS,
+        desk=desk,
         language=conversation.language if conversation is not None else language,
         phone_e164=e164,
         phone_display=display,
@@ -130,7 +173,7 @@ async def request_callback(
         topic=topic[:2000],
         state="waiting",
         attempts=0,
-        next_attempt_at=max(window_start, now),
+        next_attempt_at=max(calls_from, now),
         outcomes=[],
         created_at=now,
     )
@@ -223,6 +266,11 @@ async def do_record_outcome(
         callback.state = "waiting"
         callback.agent_id = None
         callback.next_attempt_at = now + RETRY_AFTER
+        if callback.next_attempt_at > callback.window_end - MIN_OPEN_IN_WINDOW:
+            # The customer chose when they can talk: the next try is in the same window of the next day.
+            callback.window_start += timedelta(days=1)
+            callback.window_end += timedelta(days=1)
+            callback.next_attempt_at = callback.window_start
     elif outcome == "answered":
         callback.state = "done"
     else:
