@@ -86,8 +86,8 @@ def test_check_writes_one_object_per_item_line() -> None:
     done = run("check", stdin=b"\n".join(lines) + b"\n")
     assert done.returncode == 0, done.stderr.decode()
     result = answers(done)
-    assert len(result) == 7, result  # the blank lines are skipped, every other line is answered, in order
-    url, address, phone, domain, invalid, lookalike, wide_phone = result
+    assert len(result) == len(lines), result  # one answer per line, in order, blank lines included
+    url, address, phone, domain, blank, spaces, invalid, lookalike, wide_phone = result
     for answer in (url, address, phone, domain, lookalike, wide_phone):
         assert_contract(answer)
     assert (url["kind"], url["verdict"], url["brand"]) == ("url", "official", "amazon")
@@ -107,6 +107,60 @@ def test_check_writes_one_object_per_item_line() -> None:
     assert_contract(invalid)
     assert (invalid["verdict"], invalid["brand"]) == ("unknown", None)
     assert "UTF-8" in " ".join(invalid["reasons"])
+    assert isinstance(invalid["error"], str)
+    assert "UTF-8" in invalid["error"]
+    for empty in (blank, spaces):
+        assert_contract(empty)
+        assert (empty["verdict"], empty["brand"], empty["reason_codes"]) == ("unknown", None, ["empty_input"])
+        assert isinstance(empty["error"], str)
+
+
+def test_answers_pair_with_input_lines_by_position() -> None:
+    lines = [b"", b"amazon.co.jp", b"", b"", b"https://amaz0n-jp.com/", b"\xff", b"   ", b"0120-999-373"]
+    done = run("check", stdin=b"\r\n".join(lines) + b"\r\n")
+    assert done.returncode == 0, done.stderr.decode()
+    result = answers(done)
+    assert len(result) == len(lines)
+    assert [answer["error"] is not None for answer in result] == [
+        True,
+        False,
+        True,
+        True,
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert [answer["verdict"] for answer in result][1::3] == ["official", "suspicious", "official"]
+
+
+def test_every_error_is_a_string_or_null() -> None:
+    items = [b"", b"amazon.co.jp", b"\xc3\x28", b"not an item at all", b"https://" + b"a" * 9000, b"http://[::zz]/"]
+    done = run("check", "--lang", "en", stdin=b"\n".join(items) + b"\n")
+    assert done.returncode == 0, done.stderr.decode()
+    result = answers(done)
+    assert len(result) == len(items)
+    assert result[1]["error"] is None
+    for answer in (result[0], *result[2:]):
+        assert_contract(answer)
+        assert isinstance(answer["error"], str), answer
+        assert answer["error"], answer
+        assert answer["verdict"] == "unknown", answer
+
+
+def test_check_email_refuses_a_text_that_is_not_a_mail_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "note.txt"
+    path.write_bytes("これは本物ですか？\nhttps://www.amazon.co.jp/\n".encode())
+    for language in ("ja", "en"):
+        done = run("check-email", "--lang", language, str(path))
+        assert done.returncode == 0, done.stderr.decode()
+        (answer,) = answers(done)
+        assert_contract(answer)
+        assert (answer["verdict"], answer["reason_codes"]) == ("unknown", ["mail_unreadable"])
+        assert isinstance(answer["error"], str)
+        assert "not a mail" in answer["error"]
+        assert "?" not in answer["reasons"][0]
+        assert ("メールではありません" if language == "ja" else "not a mail") in answer["reasons"][0]
 
 
 def test_check_answers_in_english() -> None:

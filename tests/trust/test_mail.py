@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from madoguchi.trust.checker import TrustChecker
+from madoguchi.trust.mail import MAX_LINKS, MAX_TEXT_CHARS, MAX_ZIP_ENTRIES
 from madoguchi.trust.verdicts import known_codes
 
 VERDICTS = {"official", "suspicious", "unknown"}
@@ -38,6 +39,8 @@ MAIL_CODES = {
     "credential_request",
     "dangerous_attachment",
     "mail_unreadable",
+    "mail_limit",
+    "no_sender",
 }
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -269,6 +272,22 @@ CASES = [
         id="dangerous_attachment_in_zip",
     ),
     pytest.param(b"", "mail_unreadable", "unknown", None, id="mail_unreadable"),
+    pytest.param(
+        b"To: customer@example.jp\r\nSubject: hello\r\n\r\nhello\r\n", "no_sender", "unknown", None, id="no_sender"
+    ),
+    pytest.param(
+        mail(
+            AMAZON,
+            "Amazon.co.jp ご注文の発送",
+            ORDER_TEXT,
+            html="".join(f'<a href="https://www.amazon.co.jp/dp/{n}">{n}</a>' for n in range(MAX_LINKS + 1)),
+            headers=(("Authentication-Results", AMAZON_PASS),),
+        ),
+        "mail_limit",
+        "unknown",
+        "amazon",
+        id="mail_limit",
+    ),
 ]
 
 
@@ -541,3 +560,110 @@ def test_a_from_header_in_raw_shift_jis_keeps_its_address(checker: TrustChecker)
     result = checker.check_mail(data).contract("en")
     assert (result["verdict"], result["brand"]) == ("suspicious", "amazon"), why(result)
     assert "official_domain_in_subdomain" in _codes(result), why(result)
+
+
+PHISHING_LINK = "https://amazon-co-jp.qzvkrb.top/ap/signin"
+PADDING = "ご利用ありがとうございます。" * (300 * 1024 // 14)
+
+
+def genuine(text: str, *, html: str | None = None, attachments: tuple[tuple[str, bytes, str], ...] = ()) -> bytes:
+    """A mail that passes everything the check asks of a genuine Amazon mail, apart from what it carries."""
+    return mail(
+        AMAZON,
+        "Amazon.co.jp ご注文の発送",
+        text,
+        html=html,
+        headers=(("Authentication-Results", AMAZON_PASS),),
+        attachments=attachments,
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(genuine(ORDER_TEXT + PADDING + PHISHING_LINK), id="text"),
+        pytest.param(genuine(ORDER_TEXT, html=f"<p>{PADDING}</p><a href='{PHISHING_LINK}'>注文</a>"), id="html"),
+        pytest.param(
+            genuine(
+                ORDER_TEXT
+                + "\n".join(f"https://www.amazon.co.jp/dp/{n}" for n in range(MAX_LINKS))
+                + "\n"
+                + PHISHING_LINK
+            ),
+            id="links-in-text",
+        ),
+        pytest.param(
+            genuine(
+                ORDER_TEXT,
+                html="".join(f'<a href="https://www.amazon.co.jp/dp/{n}">{n}</a>' for n in range(MAX_LINKS))
+                + f'<a href="{PHISHING_LINK}">注文</a>',
+            ),
+            id="links-in-html",
+        ),
+        pytest.param(
+            genuine(
+                ORDER_TEXT,
+                attachments=(
+                    (
+                        "receipt.zip",
+                        zip_of(*(f"page{n}.pdf" for n in range(MAX_ZIP_ENTRIES)), "receipt.exe"),
+                        "application/zip",
+                    ),
+                ),
+            ),
+            id="zip",
+        ),
+    ],
+)
+def test_what_lies_past_a_reading_limit_keeps_a_mail_from_being_official(checker: TrustChecker, data: bytes) -> None:
+    result = checker.check_mail(data).contract("en")
+    assert result["verdict"] == "unknown", why(result)
+    assert "mail_limit" in _codes(result), why(result)
+    named = f"{MAX_TEXT_CHARS:,} characters", f"{MAX_LINKS} links", f"{MAX_ZIP_ENTRIES} files"
+    assert any(limit in reason for reason in result["reasons"] for limit in named), result["reasons"]
+    assert_bilingual(checker, data)
+
+
+def test_a_limit_leaves_a_suspicious_mail_suspicious(checker: TrustChecker) -> None:
+    data = mail(
+        "Amazon.co.jp <info@amazon-co-jp.qzvkrb.top>",
+        "【至急】アカウントの確認",
+        "24時間以内にログインしてください。" + PADDING,
+    )
+    result = checker.check_mail(data).contract("en")
+    assert (result["verdict"], result["brand"]) == ("suspicious", "amazon"), why(result)
+    assert "mail_limit" in _codes(result)
+
+
+def test_a_mail_within_the_limits_is_still_official(checker: TrustChecker) -> None:
+    links = "\n".join(f"https://www.amazon.co.jp/dp/{n}" for n in range(MAX_LINKS - 1))
+    zipped = zip_of(*(f"page{n}.pdf" for n in range(MAX_ZIP_ENTRIES)))
+    data = genuine(ORDER_TEXT + links, attachments=(("receipt.zip", zipped, "application/zip"),))
+    result = checker.check_mail(data).contract("en")
+    assert result["verdict"] == "official", why(result)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://www.google.com/url?q=https://amazon-co-jp.qzvkrb.top/",
+        "https://translate.google.com/translate?sl=auto&u=qzvkrb.cc",
+        "https://www.google.com/url?q=//qzvkrb.example.net/",
+    ],
+)
+def test_a_link_relayed_by_a_genuine_site_is_judged_by_where_it_leads(checker: TrustChecker, link: str) -> None:
+    data = genuine(ORDER_TEXT, html=f'<a href="{link}">ご注文を確認</a>')
+    result = checker.check_mail(data).contract("en")
+    assert result["verdict"] == "suspicious", why(result)
+    assert "link_not_official" in _codes(result), why(result)
+
+
+def test_a_text_that_is_not_a_mail_is_refused_with_a_reason(checker: TrustChecker) -> None:
+    data = "このメールは本物ですか？\nhttps://www.amazon.co.jp/ から連絡がありました。\n".encode()
+    japanese = checker.check_mail(data).contract("ja")
+    english = checker.check_mail(data).contract("en")
+    assert (english["verdict"], english["brand"], english["reason_codes"]) == ("unknown", None, ["mail_unreadable"])
+    assert isinstance(english["error"], str)
+    assert "not a mail" in english["reasons"][0]
+    assert "メールではありません" in japanese["reasons"][0]
+    assert not any("?" in reason for reason in [*japanese["reasons"], *english["reasons"]])

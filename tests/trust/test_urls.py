@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import quote
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from madoguchi.trust.checker import TrustChecker, kind_of
+from madoguchi.trust.urls import MAX_CARRIED, MAX_RELAY_DEPTH
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +120,149 @@ def test_unreadable_items_are_unknown_with_a_reason(checker: TrustChecker, item:
     result = checker.check(item).contract("ja")
     assert result["verdict"] == "unknown"
     assert result["reasons"]
+
+
+def _nested(target: str, relays: list[str]) -> str:
+    """`target` carried by each relay in turn, each layer percent-encoding the one inside it."""
+    for relay in relays:
+        target = relay + quote(target, safe="")
+    return target
+
+
+# Genuine sites that lead on to whatever address they carry, in the shapes they carry it.
+RELAYED_FAKES = [
+    "https://translate.google.com/translate?sl=auto&tl=ja&u=qzvkrb.cc",
+    "https://translate.google.com/translate?u=qzvkrb.cc/jp/login&hl=ja",
+    "https://www.google.com/url?q=//qzvkrb.example.net/",
+    "https://www.google.com/url?q=/\\qzvkrb.example.net/",
+    "https://www.google.com/url?q=https:\\\\qzvkrb.example.net/",
+    "https://www.google.com/url?q=https:/qzvkrb.example.net/",
+    "https://www.google.com/url?q=https:qzvkrb.example.net",
+    "https://www.google.com/url?q=HTTPS%3A%2F%2Fqzvkrb.example.net%2F",
+    "https://www.google.com/url?q=https%253A%252F%252Fqzvkrb.example.net%252F",
+    "https://www.google.com/url?q=" + quote(quote(quote(quote("https://qzvkrb.example.net/", safe=""), safe=""))),
+    "https://www.google.com/url?q=https%3A%09%2F%2Fqzvkrb.example.net%2F",
+    "https://www.google.com/url?https://qzvkrb.example.net/",
+    "https://www.google.com/url?sa=t&url=https://www.amazon.co.jp/&q=https://qzvkrb.example.net/",
+    "https://www.google.com/url?q=https://www.rakuten.co.jp/&q=qzvkrb.example.net",
+    "https://www.google.com/#/redirect?to=https://qzvkrb.example.net/",
+    "https://www.google.com/#qzvkrb.example.net",
+    "https://www.google.com/url?data=%7B%22next%22%3A%22https%3A%2F%2Fqzvkrb.example.net%2F%22%7D",
+    "https://www.google.com/url?q=" + base64.urlsafe_b64encode(b"https://qzvkrb.example.net/").decode(),
+    "https://www.google.com/url?q=ｑｚｖｋｒｂ．ｅｘａｍｐｌｅ．ｎｅｔ",
+    "https://www.google.com/url?q=https://203.0.113.7/",
+    "https://www.google.com/url?q=javascript:alert(document.cookie)",
+    _nested(
+        "https://qzvkrb.example.net/",
+        [
+            "https://www.google.com/url?q=",
+            "https://translate.google.com/translate?sl=auto&u=",
+            "https://www.google.com/url?sa=t&q=",
+        ],
+    ),
+    _nested("qzvkrb.cc", ["https://www.google.com/url?q=", "https://www.yahoo.co.jp/r?u="]),
+]
+
+
+@pytest.mark.parametrize("item", RELAYED_FAKES)
+def test_a_genuine_site_carrying_another_host_is_never_official(checker: TrustChecker, item: str) -> None:
+    result = checker.check(item).contract("en")
+    assert result["verdict"] != "official", result
+    assert "official_domain" not in result["reason_codes"], result
+    assert "embedded_url" in result["reason_codes"], result
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "https://translate.google.com/translate?u=qzvkrb.cc",
+        "https://www.google.com/url?q=//qzvkrb.top/",
+        "https://www.google.com/url?q=https:\\\\qzvkrb.top/",
+        "https://www.google.com/url?a=https://www.amazon.co.jp/&q=https://qzvkrb.top/",
+        _nested("qzvkrb.top", ["https://www.google.com/url?q=", "https://translate.google.com/translate?u="]),
+    ],
+)
+def test_a_relay_to_a_throwaway_site_is_suspicious(checker: TrustChecker, item: str) -> None:
+    result = checker.check(item).contract("en")
+    assert result["verdict"] == "suspicious", result
+    assert "risky_tld" in result["reason_codes"], result
+
+
+def test_a_relay_names_the_brand_its_target_imitates(checker: TrustChecker) -> None:
+    item = _nested("amazon-co-jp.qzvkrb.top/signin", ["https://www.google.com/url?q=", "https://www.google.com/url?q="])
+    result = checker.check(item).contract("en")
+    assert (result["verdict"], result["brand"]) == ("suspicious", "amazon"), result
+
+
+@pytest.mark.parametrize(
+    ("item", "brand"),
+    [
+        ("https://www.google.com/url?q=https://www.amazon.co.jp/gp/css/order-history", "google"),
+        ("https://www.google.com/url?q=https%3A%2F%2Fjp.mercari.com%2F&sa=D&ust=1700000000", "google"),
+        ("https://www.amazon.co.jp/ap/signin?openid.return_to=https%3A%2F%2Fwww.amazon.co.jp%2F", "amazon"),
+        ("https://www.amazon.co.jp/dp/B0C1234567?ref_=nav_signin&th=1&psc=1&tag=abc-22", "amazon"),
+        ("https://www.rakuten.co.jp/?scid=af_pc_etc&sc2id=123.456#top", "rakuten"),
+    ],
+)
+def test_a_link_is_official_when_every_host_it_can_lead_to_is_official(
+    checker: TrustChecker, item: str, brand: str
+) -> None:
+    result = checker.check(item).contract("en")
+    assert (result["verdict"], result["brand"]) == ("official", brand), result
+
+
+def test_a_genuine_relay_to_a_site_not_in_the_directory_is_unknown(checker: TrustChecker) -> None:
+    result = checker.check("https://www.google.com/url?q=https://www.city.kyoto.lg.jp/").contract("en")
+    assert (result["verdict"], result["brand"]) == ("unknown", None), result
+    assert result["reason_codes"][0] == "embedded_url"
+
+
+def test_any_site_relaying_a_fake_is_suspicious_with_the_fakes_brand(checker: TrustChecker) -> None:
+    result = checker.check("https://news.example.org/out?to=https%3A%2F%2Frakuten-card.qzvkrb.net%2F").contract("en")
+    assert (result["verdict"], result["brand"]) == ("suspicious", "rakuten_card"), result
+    assert result["reason_codes"][0] == "relayed_url"
+
+
+def test_relays_nested_past_the_limit_are_not_official(checker: TrustChecker) -> None:
+    item = _nested("https://www.amazon.co.jp/", ["https://www.google.com/url?q="] * (MAX_RELAY_DEPTH + 1))
+    result = checker.check(item).contract("en")
+    assert result["verdict"] == "unknown", result
+    assert result["reason_codes"][-1] == "relay_limit"
+    assert str(MAX_RELAY_DEPTH) in result["reasons"][-1]
+    within = _nested("https://www.amazon.co.jp/", ["https://www.google.com/url?q="] * (MAX_RELAY_DEPTH - 1))
+    assert checker.check(within).verdict == "official"
+
+
+def test_a_link_carrying_more_addresses_than_the_limit_is_not_official(checker: TrustChecker) -> None:
+    carried = "&".join(f"u{number}=https://www.amazon.co.jp/{number}" for number in range(MAX_CARRIED + 1))
+    result = checker.check(f"https://www.google.com/url?{carried}").contract("en")
+    assert result["verdict"] == "unknown", result
+    assert "relay_limit" in result["reason_codes"]
+
+
+@given(
+    relay=st.sampled_from(
+        [
+            "https://www.google.com/url?q=",
+            "https://translate.google.com/translate?sl=auto&tl=ja&u=",
+            "https://www.amazon.co.jp/gp/redirect.html?location=",
+            "https://www.yahoo.co.jp/r?to=",
+        ]
+    ),
+    label=st.from_regex(r"[a-z][a-z0-9]{3,12}", fullmatch=True),
+    suffix=st.sampled_from(["cc", "top", "example.net", "co", "shop", "com.cn", "info"]),
+    prefix=st.sampled_from(["", "//", "/\\", "https://", "https:\\\\", "http:/", "HTTPS://", "https:"]),
+    layers=st.integers(min_value=0, max_value=2),
+    decoy=st.booleans(),
+)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_no_relay_of_a_host_outside_the_directory_is_official(
+    checker: TrustChecker, relay: str, label: str, suffix: str, prefix: str, layers: int, decoy: bool
+) -> None:
+    target = f"{prefix}{label}.{suffix}/login"
+    for _ in range(layers):
+        target = quote(target, safe="")
+    item = relay + target
+    if decoy:
+        item = item.replace("?", "?next=https%3A%2F%2Fwww.amazon.co.jp%2F&", 1)
+    assert checker.check(item).verdict != "official", item

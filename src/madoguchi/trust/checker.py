@@ -40,6 +40,9 @@ class TrustChecker:
 
     def check(self, item: str) -> CheckResult:
         """Check one URL, domain, e-mail address or phone number."""
+        if not item.strip():
+            empty = (Finding("empty_input"),)
+            return CheckResult(item, "text", "unknown", None, empty, details={"error": "the line is empty"})
         if len(item) > MAX_URL_CHARS:
             return _unreadable(item[:200], "longer than a URL, an address or a number can be")
         kind = kind_of(item)
@@ -56,6 +59,14 @@ class TrustChecker:
     def check_mail(self, data: bytes, *, name: str = "") -> CheckResult:
         """Check a whole mail (the bytes of an .eml file)."""
         return check_mail(data, self.directory, self.lookalikes, name=name)
+
+
+def not_utf8(line: bytes, number: int, error: UnicodeDecodeError) -> CheckResult:
+    """The answer for an input line that is not UTF-8, in the shape of every other answer."""
+    values = {"line": str(number), "byte": str(error.start)}
+    problem = f"line {number} is not valid UTF-8 (byte {error.start})"
+    text = line.decode("utf-8", errors="replace")
+    return CheckResult(text, "text", "unknown", None, (Finding("not_utf8", values),), details={"error": problem})
 
 
 def _unreadable(item: str, problem: str) -> CheckResult:

@@ -30,32 +30,20 @@ _LANGUAGE = click.option(
 def check(language: Literal["ja", "en"]) -> None:
     """Read one item per line on standard input (URL, e-mail address, phone number or domain); write one JSON
     object per line."""
-    from madoguchi.trust.checker import TrustChecker
+    from madoguchi.trust.checker import TrustChecker, not_utf8
 
     checker = TrustChecker()
     out = sys.stdout
+    # Exactly one answer per line, blank or unreadable ones included, so answers pair with the input by position.
     for number, raw in enumerate(sys.stdin.buffer, start=1):
         line = raw.rstrip(b"\r\n")
         try:
             item = line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            # One bad line gets an answer of its own, in the same shape; the lines after it are still checked.
-            message = f"line {number} is not valid UTF-8 (byte {exc.start}): save the input as UTF-8."
-            answer = {
-                "input": line.decode("utf-8", errors="replace"),
-                "kind": "text",
-                "verdict": "unknown",
-                "brand": None,
-                "brand_name": None,
-                "reasons": [message],
-                "error": {"code": "invalid_input", "message": message},
-            }
-            out.write(orjson.dumps(answer).decode() + "\n")
-            out.flush()
-            continue
-        if not item.strip():
-            continue
-        out.write(orjson.dumps(checker.check(item.strip()).contract(language)).decode() + "\n")
+            result = not_utf8(line, number, exc)
+        else:
+            result = checker.check(item.strip())
+        out.write(orjson.dumps(result.contract(language)).decode() + "\n")
         out.flush()
 
 

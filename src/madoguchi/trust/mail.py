@@ -35,6 +35,7 @@ from bs4 import BeautifulSoup
 from madoguchi.domain.charsets import decode_text
 from madoguchi.trust.addresses import FREEMAIL, sender_brand
 from madoguchi.trust.hosts import HostError, imitations, parse_host
+from madoguchi.trust.urls import MAX_CARRIED, MAX_RELAY_DEPTH, reachable_hosts
 from madoguchi.trust.verdicts import CheckResult, Finding, brand_values
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ MAX_PARTS = 200
 MAX_DEPTH = 12
 MAX_TEXT_CHARS = 200_000
 MAX_LINKS = 300
+MAX_ZIP_ENTRIES = 100
 MAX_HEADER_BYTES = 256 * 1024
 MAX_HEADER_CHARS = 16_384
 # Boundary lines (`--boundary`) allowed before parsing: a few per part, with room for signatures ("-- ").
@@ -154,6 +156,50 @@ _DOMAIN_LIKE = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?$"
 class MailRefused(ValueError):
     """The mail cannot be checked (too large, too deeply nested, not a mail)."""
 
+    def __init__(self, problem: str, problem_ja: str = "") -> None:
+        super().__init__(problem)
+        self.problem_ja = problem_ja or problem
+
+
+# Header fields of which a mail has at least one; a text with none of them is not a mail.
+_MAIL_HEADERS = frozenset(
+    [
+        "from",
+        "sender",
+        "to",
+        "cc",
+        "subject",
+        "date",
+        "message-id",
+        "received",
+        "return-path",
+        "reply-to",
+        "delivered-to",
+        "mime-version",
+        "content-type",
+        "authentication-results",
+        "dkim-signature",
+    ]
+)
+
+# What stops the reading, and how a reason names it: (Japanese, English) for what and for the limit.
+_LIMITS: dict[str, tuple[str, str, str, str]] = {
+    "text": ("本文の長さ", "The text", f"{MAX_TEXT_CHARS:,}文字", f"{MAX_TEXT_CHARS:,} characters"),
+    "links": ("リンクの数", "The number of links", f"{MAX_LINKS}件", f"{MAX_LINKS} links"),
+    "zip": (
+        "zip ファイルの中のファイル数",
+        "The number of files in a zip attachment",
+        f"{MAX_ZIP_ENTRIES}件",
+        f"{MAX_ZIP_ENTRIES} files",
+    ),
+    "relay": (
+        "リンクが運ぶ別のアドレス",
+        "The addresses carried inside a link",
+        f"入れ子{MAX_RELAY_DEPTH}段・{MAX_CARRIED}件",
+        f"{MAX_RELAY_DEPTH} levels deep or {MAX_CARRIED} addresses",
+    ),
+}
+
 
 @dataclass
 class _Mail:
@@ -167,6 +213,8 @@ class _Mail:
     links: list[tuple[str, str]] = field(default_factory=list)  # (shown text, target)
     attachments: list[str] = field(default_factory=list)
     parts: int = 0
+    # The limits that stopped the reading: what lies past them was not seen.
+    limits: set[str] = field(default_factory=set)
 
 
 def check_mail(data: bytes, directory: Directory, lookalikes: Lookalikes, *, name: str = "") -> CheckResult:
@@ -174,7 +222,7 @@ def check_mail(data: bytes, directory: Directory, lookalikes: Lookalikes, *, nam
     try:
         mail = read_mail(data)
     except MailRefused as exc:
-        values = {"problem": str(exc), "problem_en": str(exc)}
+        values = {"problem": exc.problem_ja, "problem_en": str(exc)}
         return CheckResult(
             label, "mail", "unknown", None, (Finding("mail_unreadable", values),), details={"error": str(exc)}
         )
@@ -196,6 +244,11 @@ def read_mail(data: bytes) -> _Mail:
         message: Message = BytesParser(policy=policy.default).parsebytes(data)
     except RecursionError as exc:
         raise MailRefused("MIME parts nested too deeply") from exc
+    if not any(key.lower() in _MAIL_HEADERS for key in message):
+        raise MailRefused(
+            "not a mail: it has none of the header fields a mail starts with (From, To, Subject, Date, …)",
+            "メールではありません。メールの先頭にある項目（From、To、Subject、Date など）がひとつもありません",
+        )
     mail = _Mail()
     # A mail forwarded as an attachment is what the customer asks about; the envelope is theirs.
     inner = _forwarded(message)
@@ -299,20 +352,29 @@ def _walk(part: Message, mail: _Mail, depth: int) -> None:
     if filename or disposition == "attachment":
         mail.attachments.append(filename or content_type)
         if filename.lower().endswith(".zip"):
-            mail.attachments.extend(_zip_names(part))
+            mail.attachments.extend(_zip_names(part, mail))
         return
     if content_type not in {"text/plain", "text/html"}:
         return
-    text = _text_of(part)[:MAX_TEXT_CHARS]
+    text = _text_of(part)
+    if len(text) > MAX_TEXT_CHARS:
+        mail.limits.add("text")
+        text = text[:MAX_TEXT_CHARS]
     if content_type == "text/html":
         soup = BeautifulSoup(text, "html.parser")
-        for anchor in soup.find_all("a", href=True)[:MAX_LINKS]:
+        anchors = soup.find_all("a", href=True, limit=MAX_LINKS + 1)
+        if len(anchors) > MAX_LINKS:
+            mail.limits.add("links")
+        for anchor in anchors[:MAX_LINKS]:
             mail.links.append((anchor.get_text(" ", strip=True), str(anchor["href"]).strip()))
         for hidden in soup(["script", "style"]):
             hidden.decompose()
         text = soup.get_text("\n", strip=True)
     mail.text.append(text)
-    for match in list(_URL_IN_TEXT.finditer(text))[:MAX_LINKS]:
+    for number, match in enumerate(_URL_IN_TEXT.finditer(text)):
+        if number == MAX_LINKS:
+            mail.limits.add("links")
+            break
         mail.links.append(("", match.group().rstrip(".,)")))
 
 
@@ -323,16 +385,19 @@ def _text_of(part: Message) -> str:
     return decode_text(payload, part.get_content_charset())[0]
 
 
-def _zip_names(part: Message) -> list[str]:
+def _zip_names(part: Message, mail: _Mail) -> list[str]:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return []
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as archive:
             # The central directory only: nothing is decompressed, so a zip bomb costs nothing here.
-            return [info.filename for info in archive.infolist()[:100]]
+            entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return []
+    if len(entries) > MAX_ZIP_ENTRIES:
+        mail.limits.add("zip")
+    return [info.filename for info in entries[:MAX_ZIP_ENTRIES]]
 
 
 def _host_of(value: str) -> Host | None:
@@ -340,6 +405,17 @@ def _host_of(value: str) -> Host | None:
         return parse_host(value)
     except HostError:
         return None
+
+
+def _link_hosts(target: str, mail: _Mail) -> list[Host]:
+    """The link's own host and every host it carries (a redirector's or a relay's target)."""
+    if not target.lower().startswith(("http://", "https://")):
+        return []
+    names, cut = reachable_hosts(target)
+    if cut:
+        mail.limits.add("relay")
+    hosts = [_host_of(name) for name in names]
+    return [host for host in hosts if host is not None]
 
 
 def _link_host(target: str) -> Host | None:
@@ -360,7 +436,10 @@ def _found_words(text: str, words: tuple[str, ...]) -> list[str]:
 def _judge(label: str, mail: _Mail, directory: Directory, lookalikes: Lookalikes) -> CheckResult:
     findings: list[Finding] = []
     strong = 0
-    body = unicodedata.normalize("NFKC", "\n".join(mail.text))[:MAX_TEXT_CHARS]
+    body = unicodedata.normalize("NFKC", "\n".join(mail.text))
+    if len(body) > MAX_TEXT_CHARS:
+        mail.limits.add("text")
+        body = body[:MAX_TEXT_CHARS]
     sender_host = _host_of(mail.address.rpartition("@")[2]) if "@" in mail.address else None
     sender = sender_brand(sender_host, directory) if sender_host is not None else None
 
@@ -386,9 +465,12 @@ def _judge(label: str, mail: _Mail, directory: Directory, lookalikes: Lookalikes
         claims[lookalike_brand.id] += 5
     claimed = directory.brands[claims.most_common(1)[0][0]] if claims else None
 
-    sender_domain = sender_host.registrable if sender_host is not None else "?"
+    sender_domain = sender_host.registrable if sender_host is not None else ""
+    if not mail.address:
+        findings.append(Finding("no_sender"))
     if claimed is not None and (sender is None or sender.id != claimed.id) and lookalike_brand is None:
-        findings.append(Finding("mail_claims_brand", {"domain": sender_domain, **brand_values(claimed.ref)}))
+        named = {"domain": sender_domain or "（なし）", "domain_en": sender_domain or "(none)"}
+        findings.append(Finding("mail_claims_brand", {**named, **brand_values(claimed.ref)}))
         strong += 1
     if mail.display_name and sender_host is not None:
         shown = re.search(r"[a-z0-9._%+-]+@([a-z0-9.-]+\.[a-z]{2,})", mail.display_name.lower())
@@ -425,10 +507,11 @@ def _judge(label: str, mail: _Mail, directory: Directory, lookalikes: Lookalikes
     link_hosts: list[Host] = []
     mismatched = False
     for shown_text, target in mail.links:
-        host = _link_host(target)
-        if host is None:
+        reached = _link_hosts(target, mail)
+        if not reached:
             continue
-        link_hosts.append(host)
+        host = reached[0]
+        link_hosts.extend(reached)
         if not mismatched and _DOMAIN_LIKE.match(shown_text.strip()):
             shown_host = _link_host(shown_text if "://" in shown_text else f"http://{shown_text.strip()}")
             if shown_host is not None and shown_host.registrable != host.registrable:
@@ -478,8 +561,13 @@ def _judge(label: str, mail: _Mail, directory: Directory, lookalikes: Lookalikes
         findings.append(Finding("auth_missing"))
         weak += 1
 
+    # Past a limit the mail was not read: whatever is there could be what makes it a fake.
+    for limit in sorted(mail.limits):
+        what, what_en, amount, amount_en = _LIMITS[limit]
+        values = {"what": what, "what_en": what_en, "limit": amount, "limit_en": amount_en}
+        findings.append(Finding("mail_limit", values))
     official_candidate = sender is not None and (claimed is None or claimed.id == sender.id)
-    if official_candidate and dmarc_pass and strong == 0 and sender is not None:
+    if official_candidate and dmarc_pass and strong == 0 and sender is not None and not mail.limits:
         passed = [
             Finding("auth_passed", {"domain": sender_domain}),
             Finding("official_email_domain", {"domain": sender_domain, **brand_values(sender.ref)}),
@@ -488,5 +576,5 @@ def _judge(label: str, mail: _Mail, directory: Directory, lookalikes: Lookalikes
     if strong or weak >= 2:
         return directory.result(label, "mail", "suspicious", claimed, findings)
     if not findings:
-        findings.append(Finding("not_in_directory", {"value": mail.address or "?"}))
+        findings.append(Finding("not_in_directory", {"value": mail.address}))
     return directory.result(label, "mail", "unknown", claimed if claimed and sender is None else sender, findings)

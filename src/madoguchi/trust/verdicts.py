@@ -92,6 +92,16 @@ _SENTENCES: dict[str, tuple[str, str]] = {
         "実際の中身は {target} のものです。",
         "{domain} is genuine, but this address relays another site, {target}; what you see comes from {target}.",
     ),
+    "relayed_url": (
+        "このアドレスは {domain} を経由して別のサイト {target} に転送します。行き先の {target} で判断しました。",
+        "This address goes through {domain} on to another site, {target}; it is judged by where it leads.",
+    ),
+    "relay_limit": (
+        "{domain} のアドレスは別のアドレスを運んでいますが、入れ子が深すぎるか数が多すぎるため"
+        "（上限 {limit}）、最後の行き先まで確かめていません。",
+        "The address on {domain} carries other addresses, nested too deeply or too many of them (limit {limit}), "
+        "so where it finally leads was not checked.",
+    ),
     "user_content": (
         "{host} は{brand}のサービスですが、"
         "誰でもページやフォームを公開できる場所です。{brand}の公式な連絡とは限りません。",
@@ -116,6 +126,14 @@ _SENTENCES: dict[str, tuple[str, str]] = {
     "unparsable": (
         "{value} は{what}として読み取れませんでした。",
         "{value} could not be read as {what_en}.",
+    ),
+    "empty_input": (
+        "空の行です。確認したい URL・ドメイン・メールアドレス・電話番号を1行に1つ書いてください。",
+        "The line is empty; write one URL, domain, e-mail address or phone number per line.",
+    ),
+    "not_utf8": (
+        "{line}行目は UTF-8 として読めません（{byte}バイト目）。UTF-8 で保存してください。",
+        "Line {line} is not valid UTF-8 (byte {byte}): save the input as UTF-8.",
     ),
     "phone_premium": (
         "{number} は高額な通話料がかかる番号（ダイヤルQ2 など）です。企業の窓口がこの番号を使うことはありません。",
@@ -196,6 +214,15 @@ _SENTENCES: dict[str, tuple[str, str]] = {
         "危険な種類の添付ファイル（{name}）があります。開かないでください。",
         "It carries a dangerous kind of attachment ({name}); do not open it.",
     ),
+    "no_sender": (
+        "差出人（From）のないメールです。誰が送ったか確かめられません。",
+        "The mail has no sender (no From): who sent it cannot be checked.",
+    ),
+    "mail_limit": (
+        "{what}が上限（{limit}）を超えたため、その先は読んでいません。その先にあるリンクや添付ファイルは確かめていません。",
+        "{what_en} went past the limit ({limit_en}); nothing beyond it was read, so links or attachments there "
+        "were not checked.",
+    ),
     "mail_unreadable": (
         "メールを読み取れませんでした（{problem}）。",
         "The mail could not be read ({problem}).",
@@ -270,6 +297,9 @@ class CheckResult:
             "reason_codes": [finding.code for finding in self.findings],
             "advice": advice or None,
             "official_contacts": list(self.official_contacts.get(language, ())),
+            # One shape wherever a check answers: null, or an English sentence saying why the item could not
+            # be checked (the verdict is then `unknown`).
+            "error": None,
             **self.details,
         }
 
