@@ -1,37 +1,78 @@
-"""Rate limits on public endpoints, anonymous chat and log-in attempts, shared by every process through Redis."""
+"""Rate limits on public endpoints, anonymous chat and log-in attempts, shared by every process through Redis.
+
+Without Redis (not configured, or away for a while) each process counts on its own: a client may then get
+up to the limit once per process, which is better than refusing every customer while Redis is down.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from limits import parse
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 
+from madoguchi.bus.redis import REDIS_FAILURES, Outage, redis_pool
 from madoguchi.errors import RateLimited
 
 if TYPE_CHECKING:
+    from limits import RateLimitItem
+
     from madoguchi.settings import Settings
+
+# limits wraps some Redis errors in its own and lets others (the moving window's) through as they are.
+_SHARED_FAILURES: tuple[type[Exception], ...] = (StorageError, *REDIS_FAILURES)
 
 
 class RateLimits:
     def __init__(self, settings: Settings) -> None:
-        storage: Storage
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._shared: MovingWindowRateLimiter | None = None
+        self._outage = Outage("ratelimits", "limits are counted in each process")
         if settings.redis_url:
             uri = settings.redis_url.replace("redis://", "async+redis://", 1).replace("rediss://", "async+rediss://", 1)
-            storage = RedisStorage(uri, implementation="redispy", key_prefix=f"{settings.bus_channel}:limits")
-        else:
-            storage = MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(storage)
+            # The pool is limits' documented way in for client options that are not plain values.
+            options: dict[str, Any] = {"connection_pool": redis_pool(settings.redis_url)}
+            storage = RedisStorage(
+                uri,
+                implementation="redispy",
+                key_prefix=f"{settings.bus_channel}:limits",
+                wrap_exceptions=True,
+                **options,
+            )
+            self._shared = MovingWindowRateLimiter(storage)
         self._public = parse(settings.rate_limit_public)
         self._anonymous_messages = parse(settings.rate_limit_anonymous_messages)
         self._login = parse(settings.login_attempts)
         # Per address the allowance is four times larger: one office shares one address.
         self._login_from = type(self._login)(self._login.amount * 4, self._login.multiples)
 
+    async def _hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        if self._shared is not None and not self._outage.skipping():
+            try:
+                allowed = await self._shared.hit(item, *identifiers)
+            except _SHARED_FAILURES as exc:
+                self._outage.failed(exc)
+            else:
+                self._outage.recovered()
+                return allowed
+        return await self._local.hit(item, *identifiers)
+
+    async def _test(self, item: RateLimitItem, *identifiers: str) -> bool:
+        if self._shared is not None and not self._outage.skipping():
+            try:
+                allowed = await self._shared.test(item, *identifiers)
+            except _SHARED_FAILURES as exc:
+                self._outage.failed(exc)
+            else:
+                self._outage.recovered()
+                return allowed
+        return await self._local.test(item, *identifiers)
+
     async def public(self, client: str, endpoint: str) -> None:
         """Count one request of an anonymous client (by address); refuse it when the client is over its limit."""
-        if not await self._limiter.hit(self._public, endpoint, client):
+        if not await self._hit(self._public, endpoint, client):
             raise RateLimited(
                 f"Too many requests from this address: at most {self._public} here. Please wait a moment and try "
                 "again. / 短時間のご利用が多すぎます。少し時間をおいてからお試しください。"
@@ -39,8 +80,8 @@ class RateLimits:
 
     async def check_login(self, email: str, address: str | None) -> None:
         """Refuse log-in to an account, or from an address, with too many recent failures."""
-        allowed = await self._limiter.test(self._login, "login", email)
-        allowed = allowed and await self._limiter.test(self._login_from, "login-from", address or "unknown")
+        allowed = await self._test(self._login, "login", email)
+        allowed = allowed and await self._test(self._login_from, "login-from", address or "unknown")
         if not allowed:
             raise RateLimited(
                 f"Too many failed log-ins (at most {self._login}): wait a few minutes, or ask an administrator. "
@@ -48,13 +89,13 @@ class RateLimits:
             )
 
     async def failed_login(self, email: str, address: str | None) -> None:
-        await self._limiter.hit(self._login, "login", email)
-        await self._limiter.hit(self._login_from, "login-from", address or "unknown")
+        await self._hit(self._login, "login", email)
+        await self._hit(self._login_from, "login-from", address or "unknown")
 
     async def anonymous_message(self, customer_id: str) -> None:
         """Count one chat message of a customer who is not signed in; refuse it past the limit (the client's
         outbox sends it again later, so nothing is lost)."""
-        if not await self._limiter.hit(self._anonymous_messages, "chat.anonymous", customer_id):
+        if not await self._hit(self._anonymous_messages, "chat.anonymous", customer_id):
             raise RateLimited(
                 f"Too many messages in a short time (at most {self._anonymous_messages} without signing in): "
                 "please wait a moment. / 短時間にメッセージが多すぎます。少しお待ちください。"

@@ -52,6 +52,19 @@ class Bus(abc.ABC):
     async def publish(self, event: MessageCreated | ConversationChanged) -> None:
         """Deliver to every listener, in this process and, for shared backends, in the others."""
 
+    async def publish_committed(self, event: MessageCreated | ConversationChanged) -> None:
+        """Publish the event of a change already committed; never raises.
+
+        Whoever committed answers the client next (a customer's message is acknowledged): a failing bus must
+        not turn a stored message into an unacknowledged one. When publishing fails, this process's own
+        listeners still get the event; other processes show the change from the history on reconnect.
+        """
+        try:
+            await self.publish(event)
+        except Exception:
+            log.exception("bus.publish_failed", event_type=event.type)
+            self._received(event)
+
     def _received(self, event: MessageCreated | ConversationChanged) -> None:
         self._inbox.put_nowait(event)
 

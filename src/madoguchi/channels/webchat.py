@@ -7,6 +7,7 @@ same answer for a resent ``client_id``), pushes ``message`` frames and ``status`
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from madoguchi.conversations import actions, photos, queries
 from madoguchi.customers.actions import identify_customer
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.text import clean_message_text
-from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound
+from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound, Unavailable
 from madoguchi.logs import get_logger
 from madoguchi.store.models import Conversation, Shop
 
@@ -31,6 +32,8 @@ log = get_logger(__name__)
 LANGUAGES = frozenset({"ja", "en", "zh", "ko"})
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_INTERNAL_ERROR = 1011
+CLOSE_TRY_AGAIN_LATER = 1013
 
 
 def _error(exc: MadoguchiError, **extra: Any) -> str:
@@ -50,6 +53,11 @@ async def serve_customer_chat(websocket: WebSocket, runtime: Runtime) -> None:
         code = CLOSE_UNAUTHENTICATED if isinstance(exc, NotAuthenticated) else CLOSE_NOT_FOUND
         await websocket.close(code=code, reason=exc.code)
         return
+    except Exception:
+        # The database (or something it needs) is away: say so and close cleanly; the page reconnects.
+        log.exception("chat.open_failed")
+        await _close(websocket, CLOSE_TRY_AGAIN_LATER, _unavailable(None))
+        return
     peer = Peer(send_text=websocket.send_text, conversation_id=conversation_id)
     runtime.hub.add(peer)
     # Customers who are not signed in are limited in how fast they may write (rate limit per customer id).
@@ -58,13 +66,49 @@ async def serve_customer_chat(websocket: WebSocket, runtime: Runtime) -> None:
         await websocket.send_text(dumps(hello))
         while True:
             raw = await websocket.receive_text()
-            reply = await _handle_frame(runtime, conversation_id, raw, anonymous_id)
+            try:
+                reply = await _handle_frame(runtime, conversation_id, raw, anonymous_id)
+            except Exception:
+                # One frame failed (the database or Redis away): the socket is fine and the client may resend
+                # the same client_id, which the intake answers idempotently whether or not it was stored.
+                log.exception("chat.frame_failed", conversation_id=conversation_id)
+                reply = _unavailable(_client_id_of(raw))
             if reply is not None:
                 await websocket.send_text(reply)
     except WebSocketDisconnect:
         pass
+    except Exception:
+        # The socket itself cannot go on; a close frame tells the page to reconnect rather than a cut TCP.
+        log.exception("chat.connection_failed", conversation_id=conversation_id)
+        await _close(websocket, CLOSE_INTERNAL_ERROR, None)
     finally:
         runtime.hub.remove(peer)
+
+
+def _client_id_of(raw: str) -> str | None:
+    try:
+        frame = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    client_id = frame.get("client_id") if isinstance(frame, dict) else None
+    return client_id if isinstance(client_id, str) else None
+
+
+def _unavailable(client_id: str | None) -> str:
+    exc = Unavailable(
+        "The service could not take this just now: please send it again in a moment (nothing is sent twice). "
+        "/ ただいま処理できませんでした。少し待ってからもう一度送信してください（重複して届くことはありません）。"
+    )
+    return _error(exc, client_id=client_id) if client_id is not None else _error(exc)
+
+
+async def _close(websocket: WebSocket, code: int, frame: str | None) -> None:
+    # The socket may already be half gone: what cannot be sent is dropped, the close is still attempted.
+    if frame is not None:
+        with contextlib.suppress(Exception):
+            await websocket.send_text(frame)
+    with contextlib.suppress(Exception):
+        await websocket.close(code=code)
 
 
 async def _open(

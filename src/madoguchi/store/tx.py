@@ -25,7 +25,7 @@ class Tx:
         await self.session.commit()
         pending, self._pending = self._pending, []
         for event in pending:
-            await self._bus.publish(event)
+            await self._bus.publish_committed(event)
 
     async def rollback(self) -> None:
         self._pending.clear()
