@@ -2,7 +2,9 @@
 
 Customers (the /ws/chat protocol, DESIGN.md) get a `message` frame for every message that is not a private
 note and a `status` frame when their conversation changes state; operators' consoles get every event of
-the conversations they may see.
+the conversations they may see, as the conversation was when it happened: a message written before the
+conversation became a shop's never reaches that shop's staff, and no operator receives a customer's signed
+download link.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from madoguchi.bus import ConversationChanged, MessageCreated
 from madoguchi.channels.hub import dumps
 from madoguchi.conversations.queries import can_see, queue_position
+from madoguchi.conversations.views import for_operator
 from madoguchi.routing.wait import desk_load
 from madoguchi.store.models import Conversation
 
@@ -48,8 +51,10 @@ class ChatFrames:
             elif event.type not in _NO_STATUS_FOR:
                 await self._hub.deliver(conversation.id, dumps(await self.status_frame(conversation)))
         if self._hub.has_operators():
+            # The snapshot is the conversation when the event happened, so `can_see` keeps a shop's staff to
+            # what was said once the conversation was their shop's (the history follows the same line).
             await self._hub.deliver_to_operators(
-                dumps({"type": "event", "event": event.model_dump(mode="json")}),
+                dumps({"type": "event", "event": operator_event(event).model_dump(mode="json")}),
                 lambda agent_shop_id: can_see(agent_shop_id, conversation),
             )
 
@@ -72,6 +77,13 @@ class ChatFrames:
             # Erlang C on the desk's live arrivals, handle time and available agents (madoguchi.routing.wait).
             "eta_seconds": eta,
         }
+
+
+def operator_event(event: MessageCreated | ConversationChanged) -> MessageCreated | ConversationChanged:
+    """The event as operators' consoles receive it: a message without the customer's signed links."""
+    if isinstance(event, MessageCreated):
+        return event.model_copy(update={"message": for_operator(event.message)})
+    return event
 
 
 def customer_message(event: MessageCreated) -> dict[str, Any]:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from madoguchi.bus.events import AttachmentView
-from madoguchi.conversations.views import message_view
+from madoguchi.conversations.events import EventType
+from madoguchi.conversations.views import earlier_with_platform, for_operator, message_view
 from madoguchi.domain.conversation import State
+from madoguchi.domain.routing_map import SHOP
 from madoguchi.errors import NotFound
-from madoguchi.store.models import Agent, Conversation, ConversationEvent, Customer, Message, MessageAttachment
+from madoguchi.store.models import (
+    Agent,
+    Conversation,
+    ConversationEvent,
+    Customer,
+    Message,
+    MessageAttachment,
+    Order,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -19,6 +29,14 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from madoguchi.bus import ConversationSnapshot, MessageView
+
+# The events that say who a conversation belongs to, and the customer's messages among which a move falls.
+_OWNERSHIP_EVENTS = (
+    EventType.CONVERSATION_CREATED.value,
+    EventType.BOT_HANDOFF.value,
+    EventType.ROUTING_DECIDED.value,
+    EventType.MESSAGE_CREATED.value,
+)
 
 
 def visible_to(agent: Agent) -> ColumnElement[bool]:
@@ -99,6 +117,71 @@ async def queue_position(session: AsyncSession, conversation: Conversation) -> i
     return int(ahead or 0) + 1
 
 
+async def shop_part_start(session: AsyncSession, conversation: Conversation) -> int:
+    """Where the part of a shop's conversation that its staff may read begins, as an event id: 0 when the
+    conversation was the shop's from the start.
+
+    A chat that began with the platform (the bot, platform staff) and moved to a shop later holds what the
+    customer said about other sellers' orders: tracking numbers, receipts, transcripts. The shop's part begins
+    with the customer's message that moved it there (what the shop is asked to answer); the log says when
+    that was: `conversation.created` names the inbox it opened in, `bot.handoff` the shop the bot handed it
+    to, and a `routing.decided` for the shop desk is the placement giving a platform chat to the seller.
+    """
+    if conversation.shop_id is None:
+        return 0
+    rows = await session.execute(
+        select(ConversationEvent.id, ConversationEvent.type, ConversationEvent.actor, ConversationEvent.data)
+        .where(ConversationEvent.conversation_id == conversation.id, ConversationEvent.type.in_(_OWNERSHIP_EVENTS))
+        .order_by(ConversationEvent.id)
+    )
+    owner: str | None = None
+    start = 0
+    last_customer_message = 0
+    last_event = 0
+    for event_id, type_, actor, data in rows.all():
+        last_event = event_id
+        if type_ == EventType.MESSAGE_CREATED:
+            if actor == "customer":
+                last_customer_message = event_id
+            continue
+        moved_to: str | None = None
+        if type_ == EventType.CONVERSATION_CREATED:
+            owner = data.get("shop_id")
+            start = 0
+        elif type_ == EventType.BOT_HANDOFF and data.get("shop_id") and data.get("shop_id") != owner:
+            moved_to = data["shop_id"]
+        elif type_ == EventType.ROUTING_DECIDED and data.get("desk") == SHOP and owner is None:
+            # Placement names the desk, not the shop: the shop is the one the conversation belongs to now
+            # (placement never moves a conversation that already belongs to a shop).
+            moved_to = conversation.shop_id
+        if moved_to is not None:
+            owner = moved_to
+            start = last_customer_message or event_id
+    if owner != conversation.shop_id:
+        # The log does not say when the conversation became this shop's: the shop reads from the latest
+        # customer message on, as if it had moved just now.
+        return last_customer_message or last_event + 1
+    return start
+
+
+async def reading_start(session: AsyncSession, agent: Agent, conversation: Conversation) -> int:
+    """From which event on the agent may read the conversation: platform staff all of it (0)."""
+    if agent.shop_id is None:
+        return 0
+    return await shop_part_start(session, conversation)
+
+
+def _messages_since(conversation_id: str, start: int) -> Select[tuple[str]]:
+    """The ids of the conversation's messages created at or after the event `start`."""
+    message_id = ConversationEvent.data["message_id"].as_string()
+    return select(message_id).where(
+        ConversationEvent.conversation_id == conversation_id,
+        ConversationEvent.type == EventType.MESSAGE_CREATED.value,
+        ConversationEvent.id >= start,
+        message_id.is_not(None),
+    )
+
+
 async def history(
     session: AsyncSession,
     conversation_id: str,
@@ -106,9 +189,13 @@ async def history(
     include_private: bool,
     limit: int = 500,
     photo_url: Callable[[str], str] | None = None,
+    since_event: int = 0,
 ) -> list[MessageView]:
     """The latest messages of a conversation, oldest first, with the operator's display name and the photo
-    each carries; `photo_url` gives a photo's link for the customer (the console builds its own)."""
+    each carries; `photo_url` gives a photo's link for the customer (the console builds its own).
+
+    With `since_event` (a shop's part, `reading_start`), only messages from that event on, after one
+    neutral line standing for the earlier ones."""
     query = (
         select(Message, Agent.name)
         .outerjoin(Agent, Agent.id == Message.agent_id)
@@ -118,9 +205,90 @@ async def history(
     )
     if not include_private:
         query = query.where(Message.private.is_(False))
+    earlier: datetime | None = None
+    if since_event > 0:
+        # A message with no event of its own is left out: what is not known to be the shop's is not shown.
+        shown = _messages_since(conversation_id, since_event)
+        query = query.where(Message.id.in_(shown))
+        earlier = await session.scalar(
+            select(func.max(Message.created_at)).where(
+                Message.conversation_id == conversation_id, Message.id.not_in(shown)
+            )
+        )
     rows = (await session.execute(query)).all()
     attachments = await _attachments_of(session, [message.id for message, _ in rows], photo_url)
-    return [message_view(message, name, attachments.get(message.id)) for message, name in reversed(rows)]
+    views = [message_view(message, name, attachments.get(message.id)) for message, name in reversed(rows)]
+    if earlier is not None:
+        views.insert(0, earlier_with_platform(conversation_id, earlier))
+    return views
+
+
+async def operator_history(
+    session: AsyncSession, agent: Agent, conversation: Conversation, limit: int = 500
+) -> list[MessageView]:
+    """The conversation as the agent may read it: notes included, a shop's staff only the shop's part, and
+    no customer's signed download link."""
+    start = await reading_start(session, agent, conversation)
+    views = await history(session, conversation.id, include_private=True, limit=limit, since_event=start)
+    return [for_operator(view) for view in views]
+
+
+async def operator_events(session: AsyncSession, agent: Agent, conversation: Conversation) -> list[ConversationEvent]:
+    """The conversation's event log as far as the agent may read it (a shop's staff: the shop's part)."""
+    start = await reading_start(session, agent, conversation)
+    rows = await session.scalars(
+        select(ConversationEvent)
+        .where(ConversationEvent.conversation_id == conversation.id, ConversationEvent.id >= start)
+        .order_by(ConversationEvent.id)
+    )
+    return list(rows)
+
+
+async def latest_customer_text(session: AsyncSession, conversation: Conversation) -> str | None:
+    """The customer's latest message in the part of the conversation its shop may read (all of it on a
+    platform conversation): what suggestions answer."""
+    query = (
+        select(Message.text)
+        .where(Message.conversation_id == conversation.id, Message.author == "customer")
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+    start = await shop_part_start(session, conversation)
+    if start > 0:
+        query = query.where(Message.id.in_(_messages_since(conversation.id, start)))
+    return await session.scalar(query)
+
+
+async def order_for_operators(
+    session: AsyncSession, conversation: Conversation, number: str | None, shop_id: str | None
+) -> Order | None:
+    """The order `number` if an operator of the conversation may be told about it: an order of the
+    conversation's signed-in customer and, for a shop (`shop_id`), one that shop sold. A number typed in an
+    anonymous chat proves nothing: it may be anyone's."""
+    if number is None:
+        return None
+    order = await session.get(Order, number)
+    if order is None or order.customer_id != conversation.customer_id:
+        return None
+    if shop_id is not None and order.shop_id != shop_id:
+        return None
+    customer = await session.get(Customer, conversation.customer_id)
+    if customer is None or customer.is_anonymous:
+        return None
+    return order
+
+
+async def latest_order_for_operators(
+    session: AsyncSession, conversation: Conversation, shop_id: str | None
+) -> Order | None:
+    """The signed-in customer's latest order (of the shop `shop_id`, for a shop)."""
+    customer = await session.get(Customer, conversation.customer_id)
+    if customer is None or customer.is_anonymous:
+        return None
+    query = select(Order).where(Order.customer_id == customer.id)
+    if shop_id is not None:
+        query = query.where(Order.shop_id == shop_id)
+    return await session.scalar(query.order_by(Order.ordered_at.desc()).limit(1))
 
 
 async def _attachments_of(

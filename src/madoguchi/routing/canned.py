@@ -2,6 +2,8 @@
 
 Variables are `{name}`, `{order}` and `{tracking}`; only these are replaced (no format-string evaluation, so
 a template can never reach into an object). A variable with no value stays visible for the operator to fill.
+The order filled in is one the conversation's signed-in customer placed and, for a shop's staff, one their
+shop sold (`queries.order_for_operators`): a number typed in an anonymous chat may be anyone's.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
-from madoguchi.store.models import CannedResponse, Customer, Order
+from madoguchi.conversations.queries import latest_order_for_operators, order_for_operators
+from madoguchi.store.models import CannedResponse, Customer
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,13 +63,14 @@ def render(template: str, values: dict[str, str | None]) -> str:
     return _VARIABLE.sub(lambda match: values.get(match.group(1)) or match.group(0), template)
 
 
-async def values_for(session: AsyncSession, conversation: Conversation) -> dict[str, str | None]:
+async def values_for(
+    session: AsyncSession, conversation: Conversation, shop_id: str | None = None
+) -> dict[str, str | None]:
+    """The variables for the conversation's customer; `shop_id` is the shop of the operator asking."""
     customer = await session.get(Customer, conversation.customer_id)
-    order = await session.get(Order, conversation.order_number) if conversation.order_number else None
-    if order is None and customer is not None and not customer.is_anonymous:
-        order = await session.scalar(
-            select(Order).where(Order.customer_id == customer.id).order_by(Order.ordered_at.desc()).limit(1)
-        )
+    order = await order_for_operators(session, conversation, conversation.order_number, shop_id)
+    if order is None:
+        order = await latest_order_for_operators(session, conversation, shop_id)
     return {
         "name": customer.name if customer is not None and customer.name else None,
         "order": order.number if order is not None else None,
@@ -86,7 +90,7 @@ async def for_conversation(session: AsyncSession, agent: Agent, conversation: Co
     stored = [Canned(row.shortcut, row.language, row.title, row.text) for row in rows]
     own = {item.shortcut for item in stored}
     items = stored + [item for item in BUILT_IN if item.language == language and item.shortcut not in own]
-    values = await values_for(session, conversation)
+    values = await values_for(session, conversation, agent.shop_id)
     return [
         {"shortcut": item.shortcut, "title": item.title, "template": item.text, "text": render(item.text, values)}
         for item in items

@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from madoguchi.bus import MessageView
 from madoguchi.channels.email import tickets
 from madoguchi.conversations import actions, queries
+from madoguchi.conversations.views import event_data_for_operator, without_signed_links
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.text import clean_message_text
+from madoguchi.errors import NotFound
 from madoguchi.routing import assignment
-from madoguchi.store.models import Conversation
+from madoguchi.store.models import Agent, Conversation
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep
 from madoguchi.web.schemas import (
     ConsoleListsOut,
@@ -29,6 +31,8 @@ router = APIRouter(prefix="/api/v1/console", tags=["console"])
 
 async def _shape(session: AsyncSession, conversations: list[Conversation]) -> list[ConversationOut]:
     customers = await queries.customers_of(session, conversations)
+    # The latest customer message is always in a shop's part: that part begins with the customer's message
+    # that moved the conversation to the shop (queries.shop_part_start).
     previews = await queries.last_customer_texts(session, conversations)
     shaped = []
     for conversation in conversations:
@@ -55,10 +59,14 @@ async def _shape(session: AsyncSession, conversations: list[Conversation]) -> li
                     email=customer.email,
                     phone=customer.phone,
                 ),
-                last_message=previews.get(conversation.id),
+                last_message=_preview(previews.get(conversation.id)),
             )
         )
     return shaped
+
+
+def _preview(text: str | None) -> str | None:
+    return without_signed_links(text) if text is not None else None
 
 
 @router.get("/conversations")
@@ -72,12 +80,20 @@ async def list_conversations(operator: CurrentOperator, tx: TxDep) -> ConsoleLis
     )
 
 
-async def _detail(session: AsyncSession, conversation: Conversation) -> ConversationDetailOut:
+async def _detail(session: AsyncSession, agent: Agent, conversation: Conversation) -> ConversationDetailOut:
+    """The conversation as the agent may read it: a shop's staff only from where it became the shop's."""
     (summary,) = await _shape(session, [conversation])
-    messages = await queries.history(session, conversation.id, include_private=True)
+    messages = await queries.operator_history(session, agent, conversation)
     events = [
-        EventOut(id=event.id, type=event.type, actor=event.actor, data=event.data, created_at=event.created_at)
-        for event in await queries.events_of(session, conversation.id)
+        EventOut(
+            id=event.id,
+            type=event.type,
+            actor=event.actor,
+            # The bot's replies list the links it gave: a customer's signed links never reach an operator.
+            data=event_data_for_operator(event.type, event.data, shop_staff=agent.shop_id is not None),
+            created_at=event.created_at,
+        )
+        for event in await queries.operator_events(session, agent, conversation)
     ]
     return ConversationDetailOut(
         **summary.model_dump(exclude={"queue_position"}),
@@ -90,7 +106,7 @@ async def _detail(session: AsyncSession, conversation: Conversation) -> Conversa
 @router.get("/conversations/{conversation_id}")
 async def get_conversation(conversation_id: str, operator: CurrentOperator, tx: TxDep) -> ConversationDetailOut:
     conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id)
-    return await _detail(tx.session, conversation)
+    return await _detail(tx.session, operator.agent, conversation)
 
 
 @router.post("/conversations/{conversation_id}/take")
@@ -100,7 +116,7 @@ async def take_conversation(conversation_id: str, operator: CurrentOperator, tx:
     await assignment.do_withdraw_offers(tx, conversation, utcnow(), "taken_by_hand")
     await actions.do_take(tx, operator.agent, conversation)
     await tx.commit()
-    return await _detail(tx.session, conversation)
+    return await _detail(tx.session, operator.agent, conversation)
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=201)
@@ -127,6 +143,10 @@ async def download_attachment(
 ) -> Response:
     """A file a customer sent by e-mail (ids in the conversation's `email.received` events)."""
     conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id)
+    if operator.agent.shop_id is not None and attachment_id not in await _readable_attachments(
+        tx.session, operator.agent, conversation
+    ):
+        raise NotFound(f"There is no attachment {attachment_id} on this conversation.")
     attachment = await tickets.attachment_of(tx.session, conversation, attachment_id)
     # Always a download, never rendered in the console's origin: a customer's file may be HTML or a script.
     media_type = attachment.detected_type or "application/octet-stream"
@@ -141,6 +161,17 @@ async def download_attachment(
             "X-Content-SHA256": attachment.sha256,
         },
     )
+
+
+async def _readable_attachments(session: AsyncSession, agent: Agent, conversation: Conversation) -> set[str]:
+    """The ids of the files received in the part of the conversation the agent may read."""
+    return {
+        str(item.get("id"))
+        for event in await queries.operator_events(session, agent, conversation)
+        if event.type == "email.received"
+        for item in event.data.get("attachments", [])
+        if isinstance(item, dict)
+    }
 
 
 @router.post("/conversations/{conversation_id}/notes", status_code=201)
@@ -160,4 +191,4 @@ async def resolve(conversation_id: str, operator: CurrentOperator, tx: TxDep) ->
     await assignment.do_withdraw_offers(tx, conversation, utcnow(), "resolved")
     await actions.do_resolve(tx, operator.agent, conversation)
     await tx.commit()
-    return await _detail(tx.session, conversation)
+    return await _detail(tx.session, operator.agent, conversation)
