@@ -301,7 +301,8 @@ class _Turn:
             row = await self.ctx.session.get(Desk, desk)
             name = (row.name_ja if self.lang == "ja" else row.name_en) if row is not None else desk
             self.out.texts.append(phrase("bot.handoff", self.lang, desk=name))
-        slots = ", ".join(f"{key}={value}" for key, value in sorted(self.state.slots.items()))
+        # The orders listed for the customer to pick from are not part of the need: they may be other sellers'.
+        slots = ", ".join(f"{key}={value}" for key, value in sorted(self.state.slots.items()) if key != "labels")
         summary = f"{topic}; {reason}" + (f"; order {number}" if number else "") + (f"; {slots}" if slots else "")
         self.out.handoff = Handoff(decision, reason, summary, number, shop_id)
         self.state.finish()

@@ -192,7 +192,17 @@ function onFrame(frame) {
       setStatus(describeState(frame));
       break;
     case "error": {
-      if (frame.client_id && outbox.has(frame.client_id)) {
+      if (frame.code === "unavailable" && frame.client_id && outbox.has(frame.client_id)) {
+        // The server could not take it just now: it stays in the outbox and is sent again (the same
+        // client_id, so it is stored once).
+        const clientId = frame.client_id;
+        setTimeout(() => {
+          const text = outbox.get(clientId);
+          if (text !== undefined && socket && socket.readyState === WebSocket.OPEN) {
+            socket.send(JSON.stringify({ type: "message", client_id: clientId, text }));
+          }
+        }, 2000);
+      } else if (frame.client_id && outbox.has(frame.client_id)) {
         outbox.delete(frame.client_id);
         saveOutbox();
         const item = shown.get(frame.client_id);
