@@ -314,6 +314,14 @@ class EmailReceived(Payload):
     size: int
     attachments: list[dict[str, Any]]
     warnings: list[str]
+    # A bounce or other delivery report, kept on the ticket whose mail it returns (why it was read as one); it is
+    # no message of the customer's and moves the ticket nowhere.
+    delivery_report: str | None = None
+    # How a follow-up found its ticket: `message_id` (it cites one of the ticket's mails) or `ticket_number`.
+    threaded_by: str | None = None
+    # Joined by the `[#N]` in its subject, from the ticket's address as the mail itself claims it: the site MTA's
+    # SPF/DKIM/DMARC results did not confirm that sender, so the operator should not take it for the customer.
+    sender_unverified: bool | None = None
 
 
 class EmailSuspiciousReport(Payload):

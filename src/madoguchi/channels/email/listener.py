@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 from typing import TYPE_CHECKING, Any, AnyStr
@@ -26,23 +27,31 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 NULL_SENDER = "<>"
-# Parsing a large mail takes milliseconds per megabyte: off the event loop, so that chats do not wait for it.
-_PARSE_IN_THREAD_BYTES = 256 * 1024
 # How long a stopping server waits for mail being stored before it closes the connections.
 _DRAIN_SECONDS = 10.0
 
 
-async def receive_mail(runtime: Runtime, raw: bytes, envelope: MailEnvelope) -> Receipt:
-    """Read and store one mail; returns once it is committed."""
+async def receive_mail(
+    runtime: Runtime, raw: bytes, envelope: MailEnvelope, parse_slots: asyncio.Semaphore | None = None
+) -> Receipt:
+    """Read and store one mail; returns once it is committed.
+
+    Every mail is read in a thread: its cost follows its structure, not its size (a small mail of thousands of
+    tiny parts takes as long as a large one), and the event loop also serves the chats and the web. At most
+    `parse_slots` mails are read at once, so that a burst of them leaves CPU for everything else.
+    """
     settings = runtime.settings
-    limits = {
-        "max_attachment_bytes": settings.email_max_attachment_bytes,
-        "max_attachments": settings.email_max_attachments,
-    }
-    if len(raw) > _PARSE_IN_THREAD_BYTES:
-        mail = await asyncio.to_thread(parse_mail, raw, **limits)
-    else:
-        mail = parse_mail(raw, **limits)
+    read = functools.partial(
+        parse_mail,
+        raw,
+        max_attachment_bytes=settings.email_max_attachment_bytes,
+        max_attachments=settings.email_max_attachments,
+        max_parts=settings.email_max_mime_parts,
+        max_depth=settings.email_max_mime_depth,
+        authserv_id=settings.email_authserv_id.strip(),
+    )
+    async with parse_slots or contextlib.nullcontext():
+        mail = await asyncio.to_thread(read)
     async with runtime.transaction() as tx:
         receipt = await do_receive_mail(tx, runtime, envelope, raw, mail)
         await tx.commit()
@@ -55,6 +64,8 @@ class MailHandler:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.addresses = support_addresses(runtime.settings)
+        self.max_recipients = runtime.settings.email_max_recipients
+        self.parse_slots = asyncio.Semaphore(runtime.settings.email_parse_concurrency)
         self.storing = 0
         self.idle = asyncio.Event()
         self.idle.set()
@@ -72,6 +83,9 @@ class MailHandler:
     ) -> str:
         if address.lower() not in self.addresses:
             return f"550 5.1.1 <{address}>: no such mailbox here; this server only takes mail for customer support"
+        if len(envelope.rcpt_tos) >= self.max_recipients:
+            # RFC 5321 4.5.3.1.10: the client sends this mail now and the other recipients in another transaction.
+            return f"452 4.5.3 Too many recipients: at most {self.max_recipients} in one mail"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 2.1.5 Recipient OK"
@@ -85,7 +99,7 @@ class MailHandler:
         self.storing += 1
         self.idle.clear()
         try:
-            receipt = await receive_mail(self.runtime, raw, mail_envelope)
+            receipt = await receive_mail(self.runtime, raw, mail_envelope, self.parse_slots)
         except Exception:
             log.exception("email.store_failed", mail_from=mail_from, size=len(raw), peer=str(session.peer))
             return "451 4.3.0 The mail could not be stored and nothing was kept: please send it again later"
@@ -98,8 +112,12 @@ class MailHandler:
             ticket=receipt.ticket_number,
             new_ticket=receipt.new_ticket,
             duplicate=receipt.duplicate,
+            delivery_report=receipt.delivery_report,
             size=len(raw),
         )
+        if receipt.ticket_number is None:
+            # Accepted, not refused: a refused bounce would only come back to us as another bounce.
+            return "250 2.0.0 Delivery report received; it answers no mail of ours, so no ticket was opened"
         tag = ticket_tag(receipt.ticket_number)
         return f"250 2.0.0 {'Already stored' if receipt.duplicate else 'Stored'} as ticket {tag}"
 

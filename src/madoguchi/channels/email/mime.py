@@ -18,6 +18,7 @@ from email import policy
 from email.generator import BytesGenerator
 from typing import TYPE_CHECKING
 
+import authres
 import filetype  # type: ignore[import-untyped]  # the library ships no type information
 
 from madoguchi.channels.email.bodytext import html_to_text, trim_quoted
@@ -31,6 +32,11 @@ _TICKET_TAG = re.compile(r"\[#(\d{1,9})\]")
 # Headers that say a mail was sent by a program, read by the loop protection (autoreply.py).
 LOOP_HEADERS = ("auto-submitted", "precedence", "x-auto-response-suppress", "list-id", "list-unsubscribe")
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+# The boundaries a mail declares, found without parsing it: the parser's cost grows with the number of parts.
+_BOUNDARY = re.compile(rb'boundary\*?(?:0\*?)?\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
+# A returned mail's Message-ID quoted in the text of a bounce that is not a structured report.
+_QUOTED_MESSAGE_ID = re.compile(r"^\s*Message-ID:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
+_RETURNED_HEADERS = ("text/rfc822-headers", "message/rfc822-headers")
 _RAW_COPY = policy.compat32.clone(linesep="\r\n")
 
 
@@ -67,6 +73,10 @@ class ParsedMail:
     # multipart/report: a delivery or read notification, never a person writing.
     is_report: bool
     warnings: tuple[str, ...] = field(default=())
+    # The Message-IDs of the mail a bounce returns (its attached original or quoted headers).
+    returned_ids: tuple[str, ...] = field(default=())
+    # The site MTA's Authentication-Results say SPF, DKIM or DMARC passed for the From address's domain.
+    sender_authenticated: bool = False
 
     @property
     def ticket_numbers(self) -> tuple[int, ...]:
@@ -85,18 +95,38 @@ def ticket_tag(number: int) -> str:
     return f"[#{number}]"
 
 
-def parse_mail(raw: bytes, *, max_attachment_bytes: int, max_attachments: int) -> ParsedMail:
-    """Read `raw`; never raises for a malformed mail (what cannot be read is listed in `warnings`)."""
+def parse_mail(
+    raw: bytes,
+    *,
+    max_attachment_bytes: int,
+    max_attachments: int,
+    max_parts: int = 500,
+    max_depth: int = 10,
+    authserv_id: str = "",
+) -> ParsedMail:
+    """Read `raw`; never raises for a malformed mail (what cannot be read is listed in `warnings`).
+
+    Only the first `max_parts` MIME parts, nested at most `max_depth` deep, are read: the rest stays in the raw
+    mail, which the caller keeps, and a warning says so.
+    """
     warnings: list[str] = []
+    readable = _first_parts(raw, max_parts)
+    if len(readable) < len(raw):
+        warnings.append(
+            f"the mail has more than {max_parts} MIME parts; only the first {max_parts} were read, "
+            "the rest remain in the raw mail"
+        )
     try:
-        message = email.message_from_bytes(raw, policy=policy.default)
+        message = email.message_from_bytes(readable, policy=policy.default)
     except Exception as exc:  # the parser is lenient; this is the last guard for what it still rejects
         return _unreadable(raw, f"the mail could not be parsed as MIME ({type(exc).__name__}: {exc})")
     headers = _Headers(message, warnings)
     from_name, from_address = headers.address("from")
     _, reply_to = headers.address("reply-to")
-    full_text, attachments = _Walker(max_attachment_bytes, max_attachments, warnings).read(message)
-    _collect_defects(message, warnings)
+    walker = _Walker(max_attachment_bytes, max_attachments, warnings, max_parts=max_parts, max_depth=max_depth)
+    full_text, attachments = walker.read(message)
+    _collect_defects(message, warnings, max_parts)
+    returned = dict.fromkeys([*walker.returned_ids, *_QUOTED_MESSAGE_ID.findall(full_text)])
     return ParsedMail(
         message_id=next(iter(headers.message_ids("message-id")), None),
         in_reply_to=headers.message_ids("in-reply-to"),
@@ -111,7 +141,52 @@ def parse_mail(raw: bytes, *, max_attachment_bytes: int, max_attachments: int) -
         loop_headers={name: headers.text(name) for name in LOOP_HEADERS if headers.has(name)},
         is_report=message.get_content_type() == "multipart/report",
         warnings=tuple(warnings),
+        returned_ids=tuple(returned),
+        sender_authenticated=_authenticated(message, from_address, authserv_id),
     )
+
+
+def _first_parts(raw: bytes, max_parts: int) -> bytes:
+    """`raw` up to its part number `max_parts + 1`: the parser never sees more parts than are read."""
+    declared = {match.group(1) or match.group(2) for match in _BOUNDARY.finditer(raw)}
+    if not declared:
+        return raw
+    # Longest first, so that a boundary that begins with another one is matched whole; a closing delimiter
+    # (`--boundary--`) ends a multipart and opens no part.
+    names = b"|".join(re.escape(name) for name in sorted(declared, key=len, reverse=True)[: max_parts + 1])
+    delimiter = re.compile(rb"^--(?:" + names + rb")(?!--)", re.MULTILINE)
+    for count, match in enumerate(delimiter.finditer(raw), start=1):
+        if count > max_parts:
+            return raw[: match.start()]
+    return raw
+
+
+def _authenticated(message: Message, from_address: str | None, authserv_id: str) -> bool:
+    """Whether the site MTA's own Authentication-Results (RFC 8601) show the From domain passing SPF, DKIM or
+    DMARC. Results under any other authserv-id were written by someone else and prove nothing."""
+    if not authserv_id or not from_address:
+        return False
+    domain = from_address.rpartition("@")[2].lower()
+    for value in message.get_all("authentication-results", []):
+        try:
+            parsed = authres.AuthenticationResultsHeader.parse(
+                "Authentication-Results: " + " ".join(str(value).split())
+            )
+        except Exception:  # noqa: S112 - a header that cannot be read proves nothing; the others may
+            continue
+        if str(parsed.authserv_id).lower() != authserv_id.lower():
+            continue
+        for result in parsed.results:
+            if str(result.result).lower() != "pass":
+                continue
+            method = str(result.method).lower()
+            for prop in result.properties:
+                name = f"{prop.type}.{prop.name}".lower()
+                if (method, name) in {("dmarc", "header.from"), ("dkim", "header.d"), ("spf", "smtp.mailfrom")}:
+                    passed = str(prop.value).rpartition("@")[2].lower()
+                    if passed and (domain == passed or domain.endswith("." + passed)):
+                        return True
+    return False
 
 
 def _unreadable(raw: bytes, problem: str) -> ParsedMail:
@@ -214,12 +289,25 @@ def _unfold(value: str) -> str:
 class _Walker:
     """The body text and the attachments of a message, without descending into attached mails."""
 
-    def __init__(self, max_attachment_bytes: int, max_attachments: int, warnings: list[str]) -> None:
+    def __init__(
+        self,
+        max_attachment_bytes: int,
+        max_attachments: int,
+        warnings: list[str],
+        *,
+        max_parts: int,
+        max_depth: int,
+    ) -> None:
         self.max_attachment_bytes = max_attachment_bytes
         self.max_attachments = max_attachments
+        self.max_parts = max_parts
+        self.max_depth = max_depth
         self.warnings = warnings
         self.attachments: list[Attachment] = []
+        self.returned_ids: list[str] = []
         self.skipped = 0
+        self.visited = 0
+        self.too_deep = False
 
     def read(self, message: Message) -> tuple[str, list[Attachment]]:
         body = self._body(message)
@@ -229,6 +317,10 @@ class _Walker:
                 f"{self.skipped} attachment(s) beyond the first {self.max_attachments} were not stored separately; "
                 "they remain in the raw mail"
             )
+        if self.too_deep:
+            self.warnings.append(
+                f"MIME parts nested more than {self.max_depth} deep were not read; they remain in the raw mail"
+            )
         return self._text_of(body) if body is not None else "", self.attachments
 
     def _body(self, message: Message) -> Message | None:
@@ -237,6 +329,8 @@ class _Walker:
             body: Message | None = get_body(preferencelist=("plain", "html")) if get_body else None
         except Exception:
             body = None
+        if body is not None and _depth_of(message, body, self.max_depth) is None:
+            body = None  # the body is looked for no deeper than the parts that are read
         maintype = message.get_content_maintype()
         # A multipart mail whose boundaries are missing has one undivided payload: that text is the body.
         if body is None and (maintype == "text" or (maintype == "multipart" and not message.is_multipart())):
@@ -266,25 +360,44 @@ class _Walker:
         raw = part.get_payload()
         return raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else b""
 
-    def _visit(self, part: Message, body: Message | None) -> None:
-        if part is body:
+    def _visit(self, part: Message, body: Message | None, depth: int = 0) -> None:
+        if depth > self.max_depth:
+            self.too_deep = True
+            return
+        self.visited += 1
+        if part is body or self.visited > self.max_parts:
             return
         content_type = part.get_content_type()
         if content_type in ("message/rfc822", "message/global"):
+            self._returned(part)
             self._add(part, self._attached_mail(part), is_mail=True)
             return
         if part.is_multipart():
             children = part.get_payload()
             for child in children if isinstance(children, list) else ():
                 if isinstance(child, email.message.Message):
-                    self._visit(child, body)
+                    self._visit(child, body, depth + 1)
             return
+        if content_type in _RETURNED_HEADERS:
+            self._returned(part)
         if part.get_content_maintype() == "text" and not part.get_filename() and _disposition(part) != "attachment":
             # An alternative rendering of the body (the HTML beside the plain text), not a file.
             return
         if content_type in ("message/delivery-status", "text/rfc822-headers", "message/rfc822-headers"):
             return
         self._add(part, self._payload(part), is_mail=False)
+
+    def _returned(self, part: Message) -> None:
+        """The Message-ID of a mail returned in a bounce, from its attached copy or its quoted headers."""
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], email.message.Message):
+            value = inner[0].get("message-id")
+            text = str(value) if value is not None else ""
+        else:
+            text = f"\n{self._payload(part).decode('utf-8', errors='replace')}"
+            found = _QUOTED_MESSAGE_ID.search(text)
+            text = f"<{found.group(1)}>" if found else ""
+        self.returned_ids.extend(_MESSAGE_ID.findall(text)[:1])
 
     def _attached_mail(self, part: Message) -> bytes:
         inner = part.get_payload()
@@ -347,10 +460,31 @@ def _filename(part: Message, warnings: list[str]) -> str | None:
     return cleaned[:255] or None
 
 
-def _collect_defects(message: Message, warnings: list[str]) -> None:
+def _depth_of(root: Message, target: Message, max_depth: int) -> int | None:
+    """How deep `target` is nested in `root`, or None when it is not within `max_depth`."""
+    level: list[Message] = [root]
+    for depth in range(max_depth + 1):
+        if any(part is target for part in level):
+            return depth
+        level = [child for part in level for child in _children(part)]
+    return None
+
+
+def _children(part: Message) -> list[Message]:
+    payload = part.get_payload() if part.is_multipart() else None
+    return [child for child in payload if isinstance(child, email.message.Message)] if isinstance(payload, list) else []
+
+
+def _collect_defects(message: Message, warnings: list[str], max_parts: int) -> None:
+    # Without recursion (`walk` recurses once per level): a deeply nested mail must not exhaust the stack.
     names: dict[str, None] = {}
-    for part in message.walk():
+    pending: list[Message] = [message]
+    seen = 0
+    while pending and seen <= max_parts:
+        part = pending.pop()
+        seen += 1
         for defect in getattr(part, "defects", ()):
             names.setdefault(type(defect).__name__, None)
+        pending.extend(_children(part))
     if names:
         warnings.append(f"malformed MIME: {', '.join(names)}; the mail is kept raw as it arrived")

@@ -5,7 +5,12 @@ the caller's transaction.
 A mail goes through the same steps as a chat message (`do_receive_customer_message`, understanding by the
 intent model, the desk's queue). A reply lands on its ticket by Message-ID (In-Reply-To, References) or by
 the `[#NUMBER]` in its subject — the number only from the address the ticket belongs to, since anyone can
-type a number, while our Message-IDs are random and known only to those who received our mail.
+type a number, while our Message-IDs are random and known only to those who received our mail. Even then a
+From line can be forged: unless the site MTA's authentication results vouch for the sender, such a reply is
+marked unverified for the operator.
+
+A bounce is no customer writing: it never opens a ticket. It is kept on the ticket whose mail it returns (our
+Message-ID in the report) without entering the queue, and a bounce of nothing we sent is only logged.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
@@ -44,6 +49,8 @@ from madoguchi.store.models import (
 from madoguchi.trust.reports import do_report_mail
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from madoguchi.bus import MessageView
@@ -59,6 +66,8 @@ SUSPICIOUS_INTENT = "report_scam"
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _TRUNCATED = "\n\n（以下省略：全文はメールとして保存されています / truncated: the whole mail is kept）"
 _NO_TEXT = "（本文なし / no text）"
+# Senders that only ever write delivery reports.
+_REPORTING_LOCAL_PARTS = frozenset({"mailer-daemon", "postmaster"})
 
 
 @dataclass(frozen=True)
@@ -71,12 +80,15 @@ class Envelope:
 
 @dataclass(frozen=True)
 class Receipt:
-    ticket_number: int
-    conversation_id: str
+    # None for a bounce of no mail of ours: it was logged, not stored.
+    ticket_number: int | None
+    conversation_id: str | None
     new_ticket: bool
     # The same mail (Message-ID and sender) was stored before: nothing was added.
     duplicate: bool = False
     acknowledged: bool = False
+    # Why the mail was read as a bounce or another delivery report, when it was.
+    delivery_report: str | None = None
 
 
 def support_addresses(settings: Settings) -> frozenset[str]:
@@ -95,8 +107,11 @@ async def do_receive_mail(
     if duplicate is not None:
         log.info("email.duplicate", message_id=mail.message_id, ticket=duplicate.number)
         return Receipt(duplicate.number, duplicate.conversation_id, new_ticket=False, duplicate=True)
+    report = _delivery_report(mail, envelope)
+    if report is not None:
+        return await _receive_report(tx, envelope, raw, mail, report)
 
-    ticket = await _thread(session, mail, sender)
+    ticket, threaded_by = await _thread(session, mail, sender)
     new_ticket = ticket is None
     # A follow-up's subject only repeats the ticket's; the first mail's subject often says the most.
     text = _message_text(mail, settings.max_message_chars, with_subject=new_ticket)
@@ -115,62 +130,23 @@ async def do_receive_mail(
             raise LookupError(f"ticket {ticket.number} has no conversation")
         conversation = locked
 
-    inbound = InboundEmail(
-        id=str(uuid.uuid4()),
-        ticket_number=ticket.number,
-        message_id=mail.message_id,
-        in_reply_to=list(mail.in_reply_to),
-        reference_ids=list(mail.references),
-        mail_from=envelope.mail_from,
-        rcpt_to=list(envelope.rcpt_to),
-        from_address=mail.from_address,
-        from_name=mail.from_name,
-        subject=mail.subject,
-        body_text=mail.full_text,
-        warnings=list(mail.warnings),
-        size=len(raw),
-        sha256=hashlib.sha256(raw).hexdigest(),
-        raw=raw,
-        received_at=utcnow(),
-    )
-    session.add(inbound)
-    # The rows refer to each other by foreign keys only (no relationships): each is flushed before its dependants.
-    await session.flush()
     attachments = list(mail.attachments)
     if suspicious is not None and not any(attachment.is_mail for attachment in attachments):
         # Trust & safety analyse the mail as it arrived (headers, links), not only its forwarded text.
         attachments.append(_original_as_attachment(raw))
-    stored = [_attachment_row(inbound.id, attachment) for attachment in attachments]
-    session.add_all(stored)
-    await session.flush()
+    inbound, stored = await _store(session, ticket, envelope, raw, mail, attachments)
     if suspicious is not None:
         evidence = next(attachment.content for attachment in attachments if attachment.is_mail)
         await _report_suspicious(tx, conversation, ticket, suspicious, evidence, services.trust)
 
+    threading: dict[str, object] = {}
+    if threaded_by is not None:
+        threading["threaded_by"] = threaded_by
+    if threaded_by == "ticket_number" and not _sender_verified(mail, sender):
+        threading["sender_unverified"] = True
+        log.info("email.sender_unverified", ticket=ticket.number, inbound_id=inbound.id, sender=sender)
     # Recorded before the message goes through the intake, so that the mail's event precedes the placement's.
-    events.record(
-        tx,
-        conversation.id,
-        "customer",
-        events.EmailReceived(
-            ticket=ticket.number,
-            inbound_id=inbound.id,
-            message_id=mail.message_id,
-            from_address=mail.from_address,
-            subject=mail.subject,
-            size=len(raw),
-            attachments=[
-                {
-                    "id": row.id,
-                    "filename": row.filename,
-                    "type": row.detected_type or row.declared_type,
-                    "size": row.size,
-                }
-                for row in stored
-            ],
-            warnings=list(mail.warnings),
-        ),
-    )
+    events.record(tx, conversation.id, "customer", _received_event(ticket, inbound, raw, mail, stored, **threading))
     received = await intake.do_receive(
         tx, services, conversation, text=text, client_id=f"mail:{inbound.id}", understood=understood
     )
@@ -180,7 +156,7 @@ async def do_receive_mail(
 
     acknowledged = False
     if new_ticket:
-        acknowledged = await _acknowledge(tx, settings, envelope, mail, sender, ticket, conversation, inbound)
+        acknowledged = await _acknowledge(tx, settings, envelope, mail, ticket, conversation, inbound)
     return Receipt(ticket.number, conversation.id, new_ticket=new_ticket, acknowledged=acknowledged)
 
 
@@ -251,23 +227,139 @@ async def _already_received(session: AsyncSession, mail: ParsedMail) -> Ticket |
     return await session.get(Ticket, number) if number is not None else None
 
 
-async def _thread(session: AsyncSession, mail: ParsedMail, sender: str | None) -> Ticket | None:
-    ids = list(mail.thread_ids)
-    if ids:
-        for table in (OutboundEmail, InboundEmail):
-            rows = (
-                await session.execute(select(table.message_id, table.ticket_number).where(table.message_id.in_(ids)))
-            ).all()
-            by_id = {message_id: number for message_id, number in rows}
-            for message_id in ids:
-                if message_id in by_id:
-                    return await session.get(Ticket, by_id[message_id])
+async def _thread(session: AsyncSession, mail: ParsedMail, sender: str | None) -> tuple[Ticket | None, str | None]:
+    """The ticket a mail follows up, and how it was found (`message_id` or `ticket_number`)."""
+    ticket = await _cited(session, mail.thread_ids, (OutboundEmail, InboundEmail))
+    if ticket is not None:
+        return ticket, "message_id"
     if sender:
         for number in mail.ticket_numbers:
             ticket = await session.get(Ticket, number)
             if ticket is not None and ticket.customer_address == sender:
-                return ticket
+                return ticket, "ticket_number"
+    return None, None
+
+
+async def _cited(
+    session: AsyncSession, ids: Sequence[str], tables: Sequence[type[OutboundEmail] | type[InboundEmail]]
+) -> Ticket | None:
+    """The ticket of the first of `ids` that is a stored mail's Message-ID."""
+    if not ids:
+        return None
+    for table in tables:
+        rows = (
+            await session.execute(select(table.message_id, table.ticket_number).where(table.message_id.in_(ids)))
+        ).all()
+        by_id = {message_id: number for message_id, number in rows}
+        for message_id in ids:
+            if message_id in by_id:
+                return await session.get(Ticket, by_id[message_id])
     return None
+
+
+def _sender_verified(mail: ParsedMail, sender: str | None) -> bool:
+    # The authentication results vouch for the From domain only; a Reply-To address is the mail's word alone.
+    return mail.sender_authenticated and sender is not None and sender == mail.from_address
+
+
+def _delivery_report(mail: ParsedMail, envelope: Envelope) -> str | None:
+    """Why a mail is a bounce or another delivery report written by a mail server, if it is one."""
+    if mail.is_report:
+        return "delivery_report"  # multipart/report: delivery status and read notifications
+    if not envelope.mail_from:
+        return "null_return_path"  # RFC 5321: bounces and other automatic notices are sent with MAIL FROM:<>
+    if (mail.from_address or "").partition("@")[0] in _REPORTING_LOCAL_PARTS:
+        return "mailer_daemon"
+    return None
+
+
+async def _receive_report(tx: Tx, envelope: Envelope, raw: bytes, mail: ParsedMail, reason: str) -> Receipt:
+    """Keep a bounce on the ticket whose mail it returns, outside the queues; one of nothing we sent is logged.
+
+    Only our own Message-IDs place it: they are random, so a report citing one answers a mail we sent.
+    """
+    ids = tuple(dict.fromkeys([*mail.thread_ids, *mail.returned_ids]))
+    ticket = await _cited(tx.session, ids, (OutboundEmail,))
+    if ticket is None:
+        log.warning(
+            "email.report_ignored",
+            reason=reason,
+            mail_from=envelope.mail_from,
+            from_address=mail.from_address,
+            subject=mail.subject[:200],
+            message_id=mail.message_id,
+            returned_ids=list(mail.returned_ids[:5]),
+            size=len(raw),
+            sha256=hashlib.sha256(raw).hexdigest(),
+        )
+        return Receipt(None, None, new_ticket=False, delivery_report=reason)
+    inbound, stored = await _store(tx.session, ticket, envelope, raw, mail, list(mail.attachments))
+    inbound.auto_reply_suppressed = reason
+    events.record(
+        tx, ticket.conversation_id, "email", _received_event(ticket, inbound, raw, mail, stored, delivery_report=reason)
+    )
+    log.info("email.report_received", ticket=ticket.number, inbound_id=inbound.id, reason=reason)
+    return Receipt(ticket.number, ticket.conversation_id, new_ticket=False, delivery_report=reason)
+
+
+async def _store(
+    session: AsyncSession,
+    ticket: Ticket,
+    envelope: Envelope,
+    raw: bytes,
+    mail: ParsedMail,
+    attachments: list[Attachment],
+) -> tuple[InboundEmail, list[EmailAttachment]]:
+    """The received mail as it arrived and as it was read, with its attachments, on its ticket."""
+    inbound = InboundEmail(
+        id=str(uuid.uuid4()),
+        ticket_number=ticket.number,
+        message_id=mail.message_id,
+        in_reply_to=list(mail.in_reply_to),
+        reference_ids=list(mail.references),
+        mail_from=envelope.mail_from,
+        rcpt_to=list(envelope.rcpt_to),
+        from_address=mail.from_address,
+        from_name=mail.from_name,
+        subject=mail.subject,
+        body_text=mail.full_text,
+        warnings=list(mail.warnings),
+        size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        raw=raw,
+        received_at=utcnow(),
+    )
+    session.add(inbound)
+    # The rows refer to each other by foreign keys only (no relationships): each is flushed before its dependants.
+    await session.flush()
+    stored = [_attachment_row(inbound.id, attachment) for attachment in attachments]
+    session.add_all(stored)
+    await session.flush()
+    return inbound, stored
+
+
+def _received_event(
+    ticket: Ticket,
+    inbound: InboundEmail,
+    raw: bytes,
+    mail: ParsedMail,
+    stored: list[EmailAttachment],
+    **extra: Any,
+) -> events.EmailReceived:
+    return events.EmailReceived(
+        ticket=ticket.number,
+        inbound_id=inbound.id,
+        message_id=mail.message_id,
+        from_address=mail.from_address,
+        subject=mail.subject,
+        size=len(raw),
+        attachments=[
+            {"id": row.id, "filename": row.filename, "type": row.detected_type or row.declared_type, "size": row.size}
+            for row in stored
+        ],
+        warnings=list(mail.warnings),
+        **extra,
+    )
 
 
 def _suspicion(mail: ParsedMail, understanding: Understanding | None) -> str | None:
@@ -416,11 +508,17 @@ async def _acknowledge(
     settings: Settings,
     envelope: Envelope,
     mail: ParsedMail,
-    sender: str | None,
     ticket: Ticket,
     conversation: Conversation,
     inbound: InboundEmail,
 ) -> bool:
+    """Queue the acknowledgement of a new ticket, to the mail's author only.
+
+    Never to Reply-To, which names any address the writer likes; and the writer's own words (subject, name) are
+    repeated only when the site MTA authenticated the From address: otherwise the From line may be someone
+    else's, and the acknowledgement must not carry a stranger's text to them.
+    """
+    sender = mail.from_address or envelope.mail_from.lower() or None
     recent = await automatic_replies_since(tx.session, sender, utcnow() - timedelta(hours=1)) if sender else 0
     reason = why_not_auto_reply(
         mail,
@@ -438,17 +536,17 @@ async def _acknowledge(
         log.info("email.auto_reply_suppressed", ticket=ticket.number, reason=reason, sender=sender)
         return False
     desk = await tx.session.get(Desk, conversation.desk or PLATFORM_CS)
-    customer = await tx.session.get(Customer, conversation.customer_id)
+    echo = _sender_verified(mail, sender)
     draft = Draft(
         kind="acknowledgement",
         automatic=True,
         from_address=ticket.support_address,
         from_name=_desk_name(desk),
         to_address=sender,
-        subject=compose.acknowledgement_subject(ticket.number, mail.subject),
+        subject=compose.acknowledgement_subject(ticket.number, mail.subject if echo else ""),
         text=compose.acknowledgement_text(
             number=ticket.number,
-            customer_name=customer.name if customer is not None else None,
+            customer_name=mail.from_name if echo else None,
             desk_ja=desk.name_ja if desk is not None else "カスタマーサービス",
             desk_en=desk.name_en if desk is not None else "Customer service",
             minutes=desk.first_response_for("email") if desk is not None else 24 * 60,
