@@ -129,12 +129,16 @@ def current() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds the demo.")
 def seed(if_empty: bool) -> None:
     """Load the demo marketplace (shops, customers, orders, desks, operators, articles)."""
-    from madoguchi.demo.seed import is_seeded
+    from madoguchi.demo.seed import is_seeded, refuse_in_production
     from madoguchi.demo.seed import seed as run_seed
     from madoguchi.store.db import create_engine, session_factory
     from madoguchi.store.migrate import check_schema
 
     settings = _settings()
+    try:
+        refuse_in_production(settings)
+    except MadoguchiError as exc:
+        raise click.ClickException(exc.message) from exc
 
     async def _seed() -> dict[str, Any] | None:
         engine = create_engine(settings.database_url)
@@ -143,7 +147,7 @@ def seed(if_empty: bool) -> None:
             async with session_factory(engine)() as session:
                 if if_empty and await is_seeded(session):
                     return None
-                counts = await run_seed(session)
+                counts = await run_seed(session, settings=settings)
                 await session.commit()
                 return counts
         finally:

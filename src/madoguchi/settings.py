@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused outside development below
+_MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105 - a command, not a secret
 
 
 class Settings(BaseSettings):
@@ -35,7 +36,8 @@ class Settings(BaseSettings):
     """Signs session cookies and demo identity tokens; at least 32 characters outside development."""
 
     identity_secret: str | None = None
-    """HMAC key shared with the shop's backend for customer identity tokens; defaults to `secret_key`."""
+    """HMAC key shared with the shop's backend for customer identity tokens; defaults to `secret_key`. In
+    production, when set: at least 32 characters and not the same as `secret_key`."""
 
     demo: bool = True
     """Serve the demo marketplace pages (customer picker, demo identity tokens)."""
@@ -59,7 +61,8 @@ class Settings(BaseSettings):
     """Threshold of the JSON logs written to standard error."""
 
     cookie_secure: bool = False
-    """Mark cookies `Secure` (set it behind HTTPS)."""
+    """Mark cookies `Secure` (set it behind HTTPS). Always on in production: unset means on there, and an
+    explicit `false` is refused."""
 
     rate_limit_public: str = "60/minute"
     """Requests one client address may make to each public endpoint (trust checks), e.g. `60/minute`."""
@@ -107,6 +110,23 @@ class Settings(BaseSettings):
     email_retry_seconds: float = Field(default=60.0, gt=0)
     """First retry of a mail the relay deferred; the wait doubles each time, up to an hour."""
 
+    email_max_recipients: int = Field(default=100, gt=0)
+    """Most recipients one SMTP transaction may name; more are refused at RCPT with 452."""
+
+    email_max_mime_parts: int = Field(default=500, gt=0)
+    """Most MIME parts of one mail that are read; the rest stay inside the kept raw mail, with a warning."""
+
+    email_max_mime_depth: int = Field(default=10, gt=0)
+    """Deepest nesting of MIME parts that is read; deeper parts stay inside the kept raw mail, with a warning."""
+
+    email_parse_concurrency: int = Field(default=2, gt=0)
+    """Mails of one process read at the same time (each in a thread); the others wait their turn."""
+
+    email_authserv_id: str = ""
+    """The authserv-id of the Authentication-Results header the site's MTA adds (RFC 8601), whose SPF, DKIM and
+    DMARC results are then trusted; empty: none is, and every reply joined to a ticket by the `[#N]` in its
+    subject is marked `sender_unverified`."""
+
     routing_tick_seconds: float = Field(default=1.0, gt=0)
     """How often each process expires offers, offers waiting conversations and checks SLA deadlines."""
 
@@ -150,12 +170,31 @@ class Settings(BaseSettings):
             if self.secret_key == _DEV_SECRET or len(self.secret_key) < 32:
                 raise ValueError(
                     "MADOGUCHI_SECRET_KEY must be set to a random value of at least 32 characters in production "
-                    "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                    f"(for example: {_MAKE_SECRET})"
                 )
             if self.demo:
                 raise ValueError("MADOGUCHI_DEMO must be false in production: demo pages hand out identities")
             if self.clock_start is not None:
                 raise ValueError("MADOGUCHI_CLOCK_START is for demonstrations and tests: unset it in production")
+            if self.identity_secret is not None:
+                if len(self.identity_secret) < 32:
+                    raise ValueError(
+                        "MADOGUCHI_IDENTITY_SECRET must be a random value of at least 32 characters in production "
+                        f"(for example: {_MAKE_SECRET}), shared with the shop's backend; or unset it to use "
+                        "MADOGUCHI_SECRET_KEY"
+                    )
+                if self.identity_secret == self.secret_key:
+                    raise ValueError(
+                        "MADOGUCHI_IDENTITY_SECRET must differ from MADOGUCHI_SECRET_KEY: the shop's backend holds "
+                        f"it, and must not be able to sign this server's own links (make one with: {_MAKE_SECRET})"
+                    )
+            if "cookie_secure" in self.model_fields_set and not self.cookie_secure:
+                raise ValueError(
+                    "MADOGUCHI_COOKIE_SECURE=false is refused in production: serve Madoguchi over HTTPS and unset it "
+                    "(cookies are always Secure in production)"
+                )
+            # A session cookie sent over plain HTTP can be read on the way; production browsers reach it over HTTPS.
+            self.cookie_secure = True
         return self
 
     @property

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
-from typing import TYPE_CHECKING, get_args
+from pathlib import Path
+from typing import get_args
 
 import pytest
 from sqlalchemy import func, select
 
 from madoguchi.demo.schemas import OrderStatus
-from madoguchi.demo.seed import DATA, load_demo_data, seed
-from madoguchi.errors import InvalidInput
+from madoguchi.demo.seed import DATA, is_seeded, load_demo_data, seed
+from madoguchi.errors import Forbidden, InvalidInput
 from madoguchi.nlu.data import taxonomy
+from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
+from madoguchi.store.migrate import upgrade
 from madoguchi.store.models import Agent, Article, Order
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from madoguchi.settings import Settings
+MADOGUCHI = str(Path(sys.executable).with_name("madoguchi"))
 
 
 def test_demo_data_files_are_valid_and_consistent() -> None:
@@ -99,3 +102,35 @@ async def test_seeding_again_changes_nothing(settings: Settings) -> None:
         assert before[0] == len(load_demo_data().orders)
     finally:
         await engine.dispose()
+
+
+async def test_seeding_is_refused_in_production_before_anything_is_written(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'production.db'}"
+    production = Settings(environment="production", demo=False, secret_key="p" * 48, database_url=url)
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session:
+            with pytest.raises(Forbidden, match="MADOGUCHI_ENVIRONMENT=production"):
+                await seed(session, settings=production)
+            await session.commit()
+            assert await session.scalar(select(func.count()).select_from(Agent)) == 0
+            assert not await is_seeded(session)
+    finally:
+        await engine.dispose()
+
+
+def test_the_seed_command_refuses_production_with_a_clear_message(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "MADOGUCHI_ENVIRONMENT": "production",
+        "MADOGUCHI_DEMO": "false",
+        "MADOGUCHI_SECRET_KEY": "p" * 48,
+        "MADOGUCHI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'production.db'}",
+    }
+    finished = subprocess.run(
+        [MADOGUCHI, "seed", "--if-empty"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert finished.returncode != 0
+    assert "The demo marketplace is never loaded with MADOGUCHI_ENVIRONMENT=production" in finished.stderr
+    assert "demo data loaded" not in finished.stdout

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from madoguchi.agents.totp import code_is_valid
+from madoguchi.agents.totp import matching_step
 from madoguchi.domain.clock import utcnow
 from madoguchi.errors import Forbidden, NotAuthenticated, TwoFactorRequired
 from madoguchi.store.models import Agent, AgentSession
@@ -29,6 +30,24 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+async def _claim_step(session: AsyncSession, agent: Agent, step: int) -> bool:
+    """Record `step` as the agent's last used one, unless it (or a later one) was used already.
+
+    One conditional UPDATE, so that two log-ins racing with the same code cannot both win it, on either database.
+    """
+    claimed = await session.execute(
+        update(Agent)
+        .where(Agent.id == agent.id, or_(Agent.totp_last_step.is_(None), Agent.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    # Already written: the loaded object learns the value without a second UPDATE at the flush.
+    set_committed_value(agent, "totp_last_step", step)
+    return True
 
 
 def _token_hash(token: str) -> str:
@@ -52,10 +71,16 @@ async def do_log_in(
         agent = None
     if agent is None:
         raise NotAuthenticated("The e-mail address or the password is wrong.")
-    if agent.totp_enabled and not code_is_valid(agent, otp):
+    if agent.totp_enabled:
         if not otp:
             raise TwoFactorRequired("Enter the 6-digit code from your authenticator app.")
-        raise NotAuthenticated("The 6-digit code is wrong or has expired: enter the current one.")
+        step = matching_step(agent, otp)
+        if step is None:
+            raise NotAuthenticated("The 6-digit code is wrong or has expired: enter the current one.")
+        if not await _claim_step(session, agent, step):
+            raise NotAuthenticated(
+                "This 6-digit code has already been used: wait for the next one in your authenticator app."
+            )
     if _hasher.check_needs_rehash(agent.password_hash):
         agent.password_hash = _hasher.hash(password)
     token = secrets.token_urlsafe(32)

@@ -70,6 +70,8 @@ class DeskSpec(_Strict):
     first_response_minutes: int = Field(gt=0)
     first_response_minutes_by_channel: dict[Channel, Annotated[int, Field(gt=0)]] = {}
     resolution_hours: int = Field(gt=0)
+    # How its SLA clocks count: every hour, or only its opening hours (with holidays).
+    sla_clock: Literal["calendar", "business_hours"] = "calendar"
     fallback_desk: str | None = None
     official_contacts: list[OfficialContact] = []
 

@@ -22,11 +22,14 @@ from madoguchi.demo.schemas import (
     ShopSpec,
 )
 from madoguchi.domain.clock import utcnow
-from madoguchi.errors import InvalidInput
+from madoguchi.errors import Forbidden, InvalidInput
+from madoguchi.settings import get_settings
 from madoguchi.store.models import Agent, Article, Customer, Desk, Order, Shop
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from madoguchi.settings import Settings
 
 DATA = Path(__file__).with_name("data")
 M = TypeVar("M", bound=BaseModel)
@@ -111,8 +114,23 @@ def _days_ago(now: datetime, days: int | None) -> datetime | None:
     return None if days is None else now - timedelta(days=days)
 
 
-async def seed(session: AsyncSession, data: DemoData | None = None) -> dict[str, int]:
-    """Insert or update the demo marketplace; agents keep a password changed since the last seed."""
+def refuse_in_production(settings: Settings) -> None:
+    """The demo operators' passwords are published with the code: in production they would be open doors."""
+    if settings.environment == "production":
+        raise Forbidden(
+            "The demo marketplace is never loaded with MADOGUCHI_ENVIRONMENT=production: its operators' passwords "
+            "are public. A production database starts empty after `madoguchi db upgrade` and gets operators of its "
+            "own; seed development and test databases only."
+        )
+
+
+async def seed(
+    session: AsyncSession, data: DemoData | None = None, *, settings: Settings | None = None
+) -> dict[str, int]:
+    """Insert or update the demo marketplace; agents keep a password changed since the last seed.
+
+    Refused in production (`settings`, by default the process's own), before anything is written."""
+    refuse_in_production(settings or get_settings())
     data = data or load_demo_data()
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     for desk in data.desks:
@@ -129,6 +147,7 @@ async def seed(session: AsyncSession, data: DemoData | None = None) -> dict[str,
                 first_response_minutes=desk.first_response_minutes,
                 first_response_minutes_by_channel=dict(desk.first_response_minutes_by_channel),
                 resolution_hours=desk.resolution_hours,
+                sla_clock=desk.sla_clock,
                 fallback_desk=desk.fallback_desk,
                 official_contacts=[contact.model_dump(exclude_none=True) for contact in desk.official_contacts],
             )

@@ -18,7 +18,8 @@ LINK_HOURS = 24
 
 
 def _signature(secret: str, kind: str, subject: str, customer_id: str, expires: int) -> str:
-    message = f"{kind}\n{subject}\n{customer_id}\n{expires}".encode()
+    # A lone surrogate cannot be UTF-8 encoded strictly; such a value never matches a link we signed.
+    message = f"{kind}\n{subject}\n{customer_id}\n{expires}".encode("utf-8", "surrogatepass")
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -38,7 +39,9 @@ def signed_url(secret: str, kind: str, subject: str, customer_id: str, now: date
 def verify(secret: str, kind: str, subject: str, customer_id: str, expires: int, signature: str, now: datetime) -> None:
     """Raise Forbidden unless the link's signature matches and it has not expired at `now`."""
     expected = _signature(secret, kind, subject, customer_id, expires)
-    if not hmac.compare_digest(expected, signature):
+    # Compared as bytes: `compare_digest` refuses a str with characters beyond ASCII, which anyone can put in
+    # the link's query, instead of simply not matching it.
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         raise Forbidden("This download link is not valid: ask for a new one in the chat.")
     if now.timestamp() > expires:
         raise Forbidden("This download link has expired: ask for a new one in the chat.")

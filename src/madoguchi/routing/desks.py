@@ -107,6 +107,20 @@ class Hours:
                 return start.astimezone(UTC)
         return None
 
+    def after_open_time(self, start: datetime, span: timedelta) -> datetime:
+        """The moment `span` of opening hours has passed since `start` (営業時間で数える): a clock that stands
+        still while the desk is closed, at night, at weekends and on holidays. A desk never open within three
+        weeks counts calendar time, so that a deadline always exists."""
+        left = span
+        for opens, closes in self._opening_intervals(start, _LOOKAHEAD_DAYS):
+            begin = max(opens, start)
+            if closes <= begin:
+                continue
+            if begin + left <= closes:
+                return (begin + left).astimezone(UTC)
+            left -= closes - begin
+        return start + span
+
     def closes_at(self, at: datetime) -> datetime | None:
         """When an open desk closes (None when closed now or open for three weeks on end)."""
         for start, end in self._opening_intervals(at, _LOOKAHEAD_DAYS):

@@ -3,9 +3,10 @@
 The policy comes from the desks data: a desk's `first_response_minutes` (per channel where the desks data gives
 `first_response_minutes_by_channel`, e-mail being answered in hours) and `resolution_hours`, shortened
 for urgent and high priority; a shop's conversation runs on the shop's reply promise instead (48 hours by
-default). Each clock is a row with its deadline, so a restart loses none: every server process checks the
-due rows periodically (`check_due`), and several processes never judge the same row twice (`SKIP LOCKED` on
-PostgreSQL, the write lock on SQLite).
+default). A desk's clocks count calendar time or only its opening hours (`Desk.sla_clock`). Each clock is a
+row with its deadline, so a restart loses none: every server process checks the due rows periodically
+(`check_due`), and several processes never judge the same row twice (`SKIP LOCKED` on PostgreSQL, the write
+lock on SQLite).
 
 Whether a clock was met is judged when it falls due, from what happened: an operator's reply since the clock
 started (first response, shop promise) or the resolution. A breach is recorded as an event and escalates:
@@ -25,6 +26,7 @@ from madoguchi.conversations.actions import do_escalate, do_system_message
 from madoguchi.domain.conversation import State
 from madoguchi.domain.routing_map import PLATFORM_CS, PRIORITY_LEVELS, SHOP
 from madoguchi.routing import wording
+from madoguchi.routing.desks import Hours
 from madoguchi.store.models import Conversation, Desk, Message, Shop, SlaTimer
 
 if TYPE_CHECKING:
@@ -37,6 +39,9 @@ RESOLUTION = "resolution"
 SHOP_PROMISE = "shop_promise"
 # A conversation whose deadline was missed goes ahead of everyone who has waited less than this.
 ESCALATION_HEAD_START = timedelta(hours=1)
+# How a desk's SLA clocks count (`Desk.sla_clock`): every hour, or only the desk's opening hours.
+CALENDAR = "calendar"
+BUSINESS_HOURS = "business_hours"
 # Share of the desk's target that applies at each priority.
 PRIORITY_FACTOR = {"urgent": 0.25, "high": 0.5, "normal": 1.0, "low": 1.5}
 
@@ -47,6 +52,15 @@ class Breach:
     kind: str
     desk: str
     escalated_to: str | None
+
+
+def due(desk: Desk, shop: Shop | None, kind: str, start: datetime, span: timedelta) -> datetime:
+    """When a clock started at `start` falls due: `span` of calendar time, or of the desk's opening hours
+    (with its holidays) when the desk's SLA counts business hours. A shop's reply promise is in calendar
+    hours, as it is published."""
+    if desk.sla_clock == BUSINESS_HOURS and kind != SHOP_PROMISE:
+        return Hours.of(desk).after_open_time(start, span)
+    return start + span
 
 
 def targets(desk: Desk, priority: str, shop: Shop | None, channel: str = "chat") -> dict[str, timedelta]:
@@ -84,7 +98,7 @@ async def do_start(tx: Tx, conversation: Conversation, desk: Desk, priority: str
             desk=desk.id,
             priority=priority,
             started_at=now,
-            due_at=now + span,
+            due_at=due(desk, shop, kind, now, span),
             state="running",
         )
         tx.session.add(timer)

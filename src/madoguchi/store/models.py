@@ -57,6 +57,8 @@ class Desk(Base):
     # Channels answered on another clock than chat (e-mail within hours, not minutes): channel -> minutes.
     first_response_minutes_by_channel: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     resolution_hours: Mapped[int] = mapped_column(Integer)
+    # `calendar`: SLA clocks count every hour; `business_hours`: only the desk's opening hours (営業時間).
+    sla_clock: Mapped[str] = mapped_column(String(20), default="calendar", server_default="calendar")
     fallback_desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
     official_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
 
@@ -123,6 +125,8 @@ class Agent(Base):
     # Base32 TOTP secret; the second factor is required at log-in once `totp_enabled` is set.
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The time step (Unix time / 30 s) of the last code accepted at log-in: a code seen once is never taken again.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Since when the agent has had nothing new: the longest idle eligible agent gets the next offer.
     idle_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

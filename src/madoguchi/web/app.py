@@ -57,11 +57,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await stop_runtime(app.state.runtime)
 
+    # The interactive pages load their scripts from a CDN, outside the CSP every other page has: not in
+    # production, where a compromised CDN would run inside the console's origin. /openapi.json stays.
+    production = settings.environment == "production"
     app = FastAPI(
         title="Madoguchi",
         version=__version__,
         description="One service window for every customer of an online marketplace.",
         lifespan=lifespan,
+        docs_url=None if production else "/docs",
+        redoc_url=None if production else "/redoc",
     )
 
     @app.exception_handler(MadoguchiError)
@@ -100,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         path = request.url.path
-        if not path.startswith("/docs") and not path.startswith("/redoc"):
+        if production or not path.startswith(("/docs", "/redoc")):
             # Only the chat page may be framed, and only by the sites allowed to carry the widget.
             frame = f"'self' {settings.widget_origins}".strip() if path == "/chat" else "'self'"
             response.headers.setdefault("Content-Security-Policy", f"{_CSP}; frame-ancestors {frame}")

@@ -12,7 +12,8 @@ from madoguchi.agents.roles import require_role
 from madoguchi.errors import NotAuthenticated, TwoFactorRequired
 from madoguchi.store.models import Agent
 from madoguchi.web.deps import SESSION_COOKIE, CurrentOperator, RuntimeDep, TxDep
-from madoguchi.web.schemas import AgentOut, AuditOut, LoginIn, SessionOut, TotpCodeIn, TotpSetupOut
+from madoguchi.web.schemas import AgentOut, AuditOut, LoginIn, RowId, SessionOut, TotpCodeIn, TotpSetupOut
+from madoguchi.web.sockets import end_feeds_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -29,13 +30,21 @@ def agent_out(agent: Agent) -> AgentOut:
     )
 
 
+def _account_from(email: str, address: str | None) -> str:
+    """The key the per-account log-in limit counts: the account as tried from one client address."""
+    return f"{email} from {address or 'unknown'}"
+
+
 @router.post("/login")
 async def log_in(body: LoginIn, request: Request, response: Response, runtime: RuntimeDep) -> SessionOut:
     """Log in with e-mail and password, and the authenticator's 6-digit code once two-factor log-in is on."""
     limits = runtime.limits
     address = request.client.host if request.client else None
     email = body.email.strip().lower()
-    await limits.check_login(email, address)
+    # Failures are counted per account *from this address* (and per address over all accounts), never per
+    # account alone: otherwise anyone could lock an operator out by failing from addresses of their own.
+    throttled = _account_from(email, address)
+    await limits.check_login(throttled, address)
     lifetime = timedelta(hours=runtime.settings.session_hours)
     refused: NotAuthenticated | None = None
     async with runtime.transaction() as tx:
@@ -48,7 +57,7 @@ async def log_in(body: LoginIn, request: Request, response: Response, runtime: R
             await tx.commit()
     if refused is not None:
         if not isinstance(refused, TwoFactorRequired):
-            await limits.failed_login(email, address)
+            await limits.failed_login(throttled, address)
         # Audited in a transaction of its own, as the log-in's own made no change to keep.
         async with runtime.transaction() as tx:
             audit.record(tx.session, None, f"auth.{refused.code}", actor=email, address=address)
@@ -68,9 +77,12 @@ async def log_in(body: LoginIn, request: Request, response: Response, runtime: R
 
 @router.post("/logout", status_code=204)
 async def log_out(request: Request, operator: CurrentOperator, tx: TxDep) -> Response:
-    await do_log_out(tx.session, request.cookies.get(SESSION_COOKIE, ""))
+    token = request.cookies.get(SESSION_COOKIE, "")
+    await do_log_out(tx.session, token)
     audit.record(tx.session, operator.agent, "auth.logout", address=request.client.host if request.client else None)
     await tx.commit()
+    # This process's console sockets of the session close now; other processes' at their next check.
+    end_feeds_of(token)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -108,7 +120,7 @@ async def totp_disable(body: TotpCodeIn, operator: CurrentOperator, tx: TxDep) -
 
 @router.get("/audit")
 async def audit_log(
-    operator: CurrentOperator, tx: TxDep, agent_id: int | None = None, limit: int = 200
+    operator: CurrentOperator, tx: TxDep, agent_id: RowId | None = None, limit: int = 200
 ) -> list[AuditOut]:
     """The latest operator actions, newest first (supervisors and admins)."""
     require_role(operator.agent, "admin", "supervisor")

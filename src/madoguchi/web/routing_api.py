@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from madoguchi.agents.roles import require_role
@@ -19,6 +19,7 @@ from madoguchi.routing import assignment, assist, callbacks, canned, sla
 from madoguchi.routing.desks import Hours, holiday_name
 from madoguchi.store.models import Callback, Conversation, Desk, Order
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_limit
+from madoguchi.web.schemas import RowId
 
 router = APIRouter(tags=["routing"])
 
@@ -62,12 +63,12 @@ class OfferOut(BaseModel):
 
 class TransferIn(_In):
     desk: str | None = Field(default=None, max_length=40)
-    agent_id: int | None = None
+    agent_id: RowId | None = None
     note: str = Field(default="", max_length=2000)
 
 
 class ReassignIn(_In):
-    agent_id: int
+    agent_id: RowId
 
 
 class TargetsOut(BaseModel):
@@ -92,8 +93,9 @@ class SlaTimerOut(BaseModel):
 
 class CallbackIn(_In):
     phone: str = Field(max_length=40)
-    window_start: datetime
-    window_end: datetime
+    # Compared with the desk's hours and the clock, both aware: a time without its offset names no instant.
+    window_start: AwareDatetime = Field(description="ISO 8601 with its UTC offset, e.g. 2026-12-09T15:00:00+09:00")
+    window_end: AwareDatetime = Field(description="ISO 8601 with its UTC offset, e.g. 2026-12-09T17:00:00+09:00")
     topic: str = Field(default="", max_length=2000)
 
 
@@ -241,14 +243,14 @@ async def my_offers(operator: CurrentOperator, tx: TxDep) -> list[OfferOut]:
 
 
 @router.post("/api/v1/routing/offers/{offer_id}/accept")
-async def accept_offer(offer_id: int, operator: CurrentOperator, tx: TxDep) -> dict[str, str]:
+async def accept_offer(offer_id: RowId, operator: CurrentOperator, tx: TxDep) -> dict[str, str]:
     conversation = await assignment.do_accept(tx, operator.agent, offer_id, utcnow())
     await tx.commit()
     return {"conversation_id": conversation.id, "state": conversation.state}
 
 
 @router.post("/api/v1/routing/offers/{offer_id}/decline")
-async def decline_offer(offer_id: int, operator: CurrentOperator, tx: TxDep) -> dict[str, str]:
+async def decline_offer(offer_id: RowId, operator: CurrentOperator, tx: TxDep) -> dict[str, str]:
     await assignment.do_decline(tx, operator.agent, offer_id, utcnow())
     await tx.commit()
     return {"state": "declined"}

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from madoguchi.bus import MessageView
+
+# Row ids are 32-bit integers on PostgreSQL: a larger number in a path, a query or a body could only fail inside
+# the database driver, so it is refused here with a sentence instead. Every id of a row is typed with this.
+ROW_ID_MAX = 2**31 - 1
+RowId = Annotated[
+    int,
+    Field(ge=1, le=ROW_ID_MAX, description=f"a row's id: a whole number from 1 to {ROW_ID_MAX}"),
+]
 
 
 class _In(BaseModel):
