@@ -154,7 +154,9 @@ async def test_mails_of_thousands_of_tiny_parts_are_stored_while_the_server_keep
             slowest = max(slowest, time.perf_counter() - started)
             await asyncio.sleep(0.01)
         answers = await sending
-    assert slowest < 1.0, slowest
+    # The loop answers throughout (two such mails held it for 16 s when they were read on it); the bound is loose
+    # so that a busy machine does not fail it: what is pinned is where the reading happens.
+    assert slowest < 5.0, slowest
     assert threads == [False, False]  # read in a worker thread, never on the event loop
     for raw, answer in zip(raws, answers, strict=True):
         inbound = await desk.one(select(InboundEmail).where(InboundEmail.ticket_number == _number(answer)))
