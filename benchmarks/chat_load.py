@@ -180,6 +180,9 @@ def server_env(database_url: str, redis_url: str | None) -> dict[str, str]:
         env["MADOGUCHI_REDIS_URL"] = redis_url
         env["MADOGUCHI_BUS_CHANNEL"] = BUS_CHANNEL
     env["MADOGUCHI_SMTP_LISTEN"] = ""  # two processes must not both claim the default inbound SMTP port
+    # Every simulated customer connects from this one address: the per-address chat limits would refuse them.
+    env["MADOGUCHI_RATE_LIMIT_NEW_VISITORS"] = "1000000/minute"
+    env["MADOGUCHI_RATE_LIMIT_ANONYMOUS_MESSAGES_PER_ADDRESS"] = "1000000/minute"
     return env
 
 

@@ -68,6 +68,9 @@ def serve(host: str, port: int) -> None:
         port=port,
         log_config=None,
         access_log=False,
+        # The application believes forwarded headers from MADOGUCHI_TRUSTED_PROXIES only; uvicorn's own default
+        # would believe any local peer (and FORWARDED_ALLOW_IPS) besides.
+        proxy_headers=False,
         ws_max_size=64 * 1024,
         # Compression state costs about 40 KiB per open chat, half of its memory; chat frames are small.
         ws_per_message_deflate=False,

@@ -44,6 +44,8 @@ class RateLimits:
             self._shared = MovingWindowRateLimiter(storage)
         self._public = parse(settings.rate_limit_public)
         self._anonymous_messages = parse(settings.rate_limit_anonymous_messages)
+        self._anonymous_messages_from = parse(settings.rate_limit_anonymous_messages_per_address)
+        self._new_visitors = parse(settings.rate_limit_new_visitors)
         self._login = parse(settings.login_attempts)
         # Per address the allowance is four times larger: one office shares one address.
         self._login_from = type(self._login)(self._login.amount * 4, self._login.multiples)
@@ -92,11 +94,23 @@ class RateLimits:
         await self._hit(self._login, "login", email)
         await self._hit(self._login_from, "login-from", address or "unknown")
 
-    async def anonymous_message(self, customer_id: str) -> None:
-        """Count one chat message of a customer who is not signed in; refuse it past the limit (the client's
-        outbox sends it again later, so nothing is lost)."""
-        if not await self._hit(self._anonymous_messages, "chat.anonymous", customer_id):
+    async def anonymous_message(self, customer_id: str, address: str | None = None) -> None:
+        """Count one chat message of a customer who is not signed in, and of the client address when known;
+        refuse it past either limit (the client's outbox sends it again later, so nothing is lost)."""
+        allowed = await self._hit(self._anonymous_messages, "chat.anonymous", customer_id)
+        # Per address too: a visitor costs nothing to make, so a limit per visitor alone multiplies with them.
+        if allowed and address is not None:
+            allowed = await self._hit(self._anonymous_messages_from, "chat.anonymous-from", address)
+        if not allowed:
             raise RateLimited(
                 f"Too many messages in a short time (at most {self._anonymous_messages} without signing in): "
                 "please wait a moment. / 短時間にメッセージが多すぎます。少しお待ちください。"
+            )
+
+    async def new_visitor(self, address: str | None) -> None:
+        """Count one anonymous customer created for a client address; refuse it past the limit."""
+        if not await self._hit(self._new_visitors, "chat.new-visitor", address or "unknown"):
+            raise RateLimited(
+                f"Too many new chats from this address (at most {self._new_visitors}): please wait a moment and "
+                "reload the page. / 短時間に新しいチャットが多すぎます。少し時間をおいてから再読み込みしてください。"
             )

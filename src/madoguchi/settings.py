@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import timedelta
 from functools import lru_cache
@@ -141,11 +142,31 @@ class Settings(BaseSettings):
     it run on from there: desk hours, SLA clocks and callbacks then behave as at that time. For demonstrations,
     training and tests of several processes; refused in production."""
 
+    trusted_proxies: str = ""
+    """Addresses or networks of the reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed
+    (`127.0.0.1 10.0.0.0/8`, space- or comma-separated); empty: none, every client is the peer that connected."""
+
+    rate_limit_new_visitors: str = "10/minute"
+    """Anonymous chats one client address may open as a new visitor (each creates a customer)."""
+
+    rate_limit_anonymous_messages_per_address: str = "120/minute"
+    """Chat messages all customers who are not signed in may send together from one client address."""
+
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    """Largest request body (JSON, forms) in bytes, 1 MB by default; a photo upload may be the photo limit plus
+    64 KiB. Larger bodies are refused with 413 before they are read."""
+
     @property
     def offer_timeout(self) -> timedelta:
         return timedelta(seconds=self.offer_timeout_seconds)
 
-    @field_validator("rate_limit_public", "rate_limit_anonymous_messages", "login_attempts")
+    @field_validator(
+        "rate_limit_public",
+        "rate_limit_anonymous_messages",
+        "login_attempts",
+        "rate_limit_new_visitors",
+        "rate_limit_anonymous_messages_per_address",
+    )
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse
@@ -163,6 +184,20 @@ class Settings(BaseSettings):
             if not re.fullmatch(r"https?://[A-Za-z0-9.*-]+(:\d+)?", origin):
                 raise ValueError(f"{origin!r} is not an origin such as https://shop.example.com")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for entry in value.replace(",", " ").split():
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{entry!r} is not an address or a network such as 10.0.0.0/8") from exc
+        return value
+
+    @property
+    def proxy_networks(self) -> list[str]:
+        return self.trusted_proxies.replace(",", " ").split()
 
     @model_validator(mode="after")
     def _refuse_insecure_defaults(self) -> Settings:

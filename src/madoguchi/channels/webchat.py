@@ -21,7 +21,7 @@ from madoguchi.conversations import actions, photos, queries
 from madoguchi.customers.actions import identify_customer
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.text import clean_message_text
-from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound, Unavailable
+from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound, RateLimited, Unavailable
 from madoguchi.logs import get_logger
 from madoguchi.store.models import Conversation, Shop
 
@@ -32,6 +32,7 @@ log = get_logger(__name__)
 LANGUAGES = frozenset({"ja", "en", "zh", "ko"})
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_RATE_LIMITED = 4429
 CLOSE_INTERNAL_ERROR = 1011
 CLOSE_TRY_AGAIN_LATER = 1013
 
@@ -43,14 +44,22 @@ def _error(exc: MadoguchiError, **extra: Any) -> str:
 async def serve_customer_chat(websocket: WebSocket, runtime: Runtime) -> None:
     params = websocket.query_params
     language = params.get("lang", "ja") if params.get("lang") in LANGUAGES else "ja"
+    # The proxy-aware address (the application's middleware has put it in the scope), as every limit uses.
+    address = websocket.client.host if websocket.client else None
     await websocket.accept()
     try:
         hello, conversation_id = await _open(
-            runtime, params.get("token"), params.get("visitor"), params.get("shop") or None, language
+            runtime, params.get("token"), params.get("visitor"), params.get("shop") or None, language, address
         )
-    except (NotAuthenticated, NotFound) as exc:
+    except (NotAuthenticated, NotFound, RateLimited) as exc:
         await websocket.send_text(_error(exc))
-        code = CLOSE_UNAUTHENTICATED if isinstance(exc, NotAuthenticated) else CLOSE_NOT_FOUND
+        code = (
+            CLOSE_UNAUTHENTICATED
+            if isinstance(exc, NotAuthenticated)
+            else CLOSE_NOT_FOUND
+            if isinstance(exc, NotFound)
+            else CLOSE_RATE_LIMITED
+        )
         await websocket.close(code=code, reason=exc.code)
         return
     except Exception:
@@ -67,7 +76,7 @@ async def serve_customer_chat(websocket: WebSocket, runtime: Runtime) -> None:
         while True:
             raw = await websocket.receive_text()
             try:
-                reply = await _handle_frame(runtime, conversation_id, raw, anonymous_id)
+                reply = await _handle_frame(runtime, conversation_id, raw, anonymous_id, address)
             except Exception:
                 # One frame failed (the database or Redis away): the socket is fine and the client may resend
                 # the same client_id, which the intake answers idempotently whether or not it was stored.
@@ -112,13 +121,16 @@ async def _close(websocket: WebSocket, code: int, frame: str | None) -> None:
 
 
 async def _open(
-    runtime: Runtime, token: str | None, visitor: str | None, shop_id: str | None, language: str
+    runtime: Runtime, token: str | None, visitor: str | None, shop_id: str | None, language: str, address: str | None
 ) -> tuple[dict[str, Any], str]:
     settings = runtime.settings
     async with runtime.transaction() as tx:
         identified = await identify_customer(
             tx.session, settings, identity_token=token, visitor_token=visitor, language=language
         )
+        if identified.is_new:
+            # Counted per address, before anything is committed: a refused visitor leaves no customer behind.
+            await runtime.limits.new_visitor(address)
         customer = identified.customer
         if shop_id is not None and await tx.session.get(Shop, shop_id) is None:
             raise NotFound(f"There is no shop {shop_id!r}: open the chat from the shop's page.")
@@ -165,7 +177,9 @@ async def _open(
     return hello, conversation.id
 
 
-async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str, anonymous_id: str | None) -> str | None:
+async def _handle_frame(
+    runtime: Runtime, conversation_id: str, raw: str, anonymous_id: str | None, address: str | None
+) -> str | None:
     try:
         frame = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -183,7 +197,7 @@ async def _handle_frame(runtime: Runtime, conversation_id: str, raw: str, anonym
     try:
         text = clean_message_text(frame.get("text"), runtime.settings.max_message_chars)
         if anonymous_id is not None:
-            await runtime.limits.anonymous_message(anonymous_id)
+            await runtime.limits.anonymous_message(anonymous_id, address)
         async with runtime.transaction() as tx:
             conversation = await tx.session.scalar(
                 select(Conversation).where(Conversation.id == conversation_id).with_for_update()

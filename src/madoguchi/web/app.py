@@ -12,12 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from madoguchi import __version__
 from madoguchi.errors import MadoguchiError
 from madoguchi.logs import get_logger
 from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.settings import Settings, get_settings
+from madoguchi.trust.mail import MAX_MAIL_BYTES
 from madoguchi.web import (
     auth_api,
     console_api,
@@ -29,6 +31,7 @@ from madoguchi.web import (
     triage_api,
     trust_api,
 )
+from madoguchi.web.body_limit import FORM_MARGIN, MAIL_UPLOAD, PHOTO_UPLOAD, BodyLimit
 from madoguchi.web.schemas import HealthOut
 
 STATIC = Path(__file__).with_name("static")
@@ -143,4 +146,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/console/trust", page("trust-cases.html"), include_in_schema=False)
     app.add_api_route("/widget.js", page("widget.js"), include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    def body_limit(path: str) -> int:
+        if PHOTO_UPLOAD.fullmatch(path):
+            return settings.photo_max_bytes + FORM_MARGIN
+        if path in MAIL_UPLOAD:
+            return MAX_MAIL_BYTES
+        return settings.max_body_bytes
+
+    app.add_middleware(BodyLimit, limit_for=body_limit)
+    if settings.proxy_networks:
+        # Outermost, so that every limit and audit entry sees the customer's address. Only the named proxies are
+        # believed: anyone else could write X-Forwarded-For and pose as any address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxy_networks)
     return app
