@@ -77,7 +77,12 @@ async def test_a_callback_window_without_its_utc_offset_is_refused(server: str) 
         async with httpx.AsyncClient(base_url=server) as http:
             answer = await http.post(
                 f"/api/v1/chat/{chat.hello['conversation_id']}/callback",
-                json={"phone": "090-1234-5678", "window_start": NAIVE, "window_end": "2026-12-10T12:00:00+09:00"},
+                json={
+                    "phone": "090-1234-5678",
+                    "window_start": NAIVE,
+                    "window_end": "2026-12-10T12:00:00+09:00",
+                    "visitor": chat.hello["visitor_token"],
+                },
             )
     finally:
         await chat.__aexit__()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import httpx
+
 from madoguchi.domain.clock import utcnow
 from tests.helpers import AGENT_TANAKA, SHOP_AGENT_KOBAYASHI, SHOP_AGENT_YAMADA, ChatClient, Console
 
@@ -162,6 +164,7 @@ async def test_a_callback_from_the_customer_page_reaches_the_console(server: str
                 "phone": "12345",
                 "window_start": start.isoformat(),
                 "window_end": (start + timedelta(hours=1)).isoformat(),
+                "visitor": chat.hello["visitor_token"],
             },
         )
         assert bad.status_code == 422
@@ -174,10 +177,12 @@ async def test_a_callback_from_the_customer_page_reaches_the_console(server: str
                 "window_start": start.isoformat(),
                 "window_end": (start + timedelta(hours=1)).isoformat(),
                 "topic": "返品について",
+                "visitor": chat.hello["visitor_token"],
             },
         )
         assert booked.status_code == 201
         assert booked.json()["phone"] == "+81312345678"
+        assert "customer_id" not in booked.json()
         assert await chat.message_from("system", containing="折り返しのお電話を承りました")
 
         (listed,) = (await console.get("/api/v1/console/callbacks")).json()
@@ -195,6 +200,35 @@ async def test_a_callback_from_the_customer_page_reaches_the_console(server: str
     async with Console(server, *SHOP_AGENT_YAMADA) as yamada:
         assert (await yamada.post(f"/api/v1/console/callbacks/{listed['id']}/call")).status_code == 404
     await chat.__aexit__()
+
+
+async def test_a_callback_needs_the_chats_own_credential(server: str) -> None:
+    chat = await _queued(server, lang="ja")
+    other = ChatClient(server)
+    await other.__aenter__()
+    conversation_id = chat.hello["conversation_id"]
+    start = utcnow() + timedelta(minutes=5)
+    window = {"window_start": start.isoformat(), "window_end": (start + timedelta(hours=1)).isoformat()}
+    try:
+        async with httpx.AsyncClient(base_url=server) as http:
+            url = f"/api/v1/chat/{conversation_id}/callback"
+            bare = await http.post(url, json={"phone": "03-1234-5678", **window})
+            assert bare.status_code == 401
+            assert bare.json()["code"] == "not_authenticated"
+            assert "visitor token" in bare.json()["message"]
+            forged = await http.post(url, json={"phone": "03-1234-5678", "visitor": "forged", **window})
+            assert forged.status_code == 401
+            # Another visitor's credential does not reach this chat, and learns nothing of it.
+            stranger = await http.post(
+                url, json={"phone": "03-1234-5678", "visitor": other.hello["visitor_token"], **window}
+            )
+            assert stranger.status_code == 404
+            assert chat.hello["customer"]["id"] not in stranger.text
+            async with Console(server, *AGENT_TANAKA) as console:
+                assert (await console.get("/api/v1/console/callbacks")).json() == []
+    finally:
+        await other.__aexit__()
+        await chat.__aexit__()
 
 
 async def test_canned_responses_are_filled_in_for_the_customer(server: str) -> None:

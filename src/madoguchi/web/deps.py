@@ -11,9 +11,11 @@ from starlette.requests import HTTPConnection
 
 from madoguchi.agents import audit
 from madoguchi.agents.auth import authenticate, check_csrf
+from madoguchi.errors import NotAuthenticated
 from madoguchi.runtime import Runtime
-from madoguchi.store.models import Agent, AgentSession
+from madoguchi.store.models import Agent, AgentSession, Customer
 from madoguchi.store.tx import Tx
+from madoguchi.trust.identity import verify_token
 
 SESSION_COOKIE = "madoguchi_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -69,3 +71,20 @@ def public_rate_limit(endpoint: str) -> Callable[[Request], Awaitable[None]]:
         await runtime.limits.public(request.client.host if request.client else "unknown", endpoint)
 
     return limit
+
+
+async def chat_customer(tx: Tx, runtime: Runtime, token: str | None, visitor: str | None) -> Customer:
+    """The customer behind a chat's own credential, as the chat socket takes it: the shop's identity token of a
+    signed-in customer, else the visitor token the chat's hello gave."""
+    settings = runtime.settings
+    if token:
+        customer_id = verify_token(settings.identity_key, token, "customer")
+    elif visitor:
+        customer_id = verify_token(settings.secret_key, visitor, "visitor")
+    else:
+        raise NotAuthenticated("Send the chat's identity token (`token`) or visitor token (`visitor`) with it.")
+    customer = await tx.session.get(Customer, customer_id)
+    # An identity token names a signed-in customer and a visitor token an anonymous one, never the other way.
+    if customer is None or customer.is_anonymous != (not token):
+        raise NotAuthenticated("This chat's credential names no customer Madoguchi knows: reload the chat.")
+    return customer

@@ -6,18 +6,17 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from sqlalchemy import select
 
 from madoguchi import intake
 from madoguchi.bus import MessageView
 from madoguchi.conversations import photos, queries
 from madoguchi.domain.clock import utcnow
-from madoguchi.errors import InvalidInput, NotAuthenticated, NotFound
+from madoguchi.errors import InvalidInput, NotFound
 from madoguchi.runtime import Runtime
-from madoguchi.store.models import Conversation, Customer, MessageAttachment
-from madoguchi.trust.identity import verify_token
-from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep
+from madoguchi.store.models import Conversation, MessageAttachment
+from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, chat_customer
 
 router = APIRouter(tags=["photos"])
 
@@ -81,20 +80,11 @@ async def open_photo(conversation_id: str, photo_id: str, operator: CurrentOpera
     return _serve(await photos.attachment_in(tx.session, conversation.id, photo_id), "private, max-age=300")
 
 
-def _chat_customer(runtime: Runtime, token: str | None, visitor: str | None) -> str:
-    """The customer id behind the chat's own credential: the shop's identity token, else the visitor token."""
-    settings = runtime.settings
-    if token:
-        return verify_token(settings.identity_key, token, "customer")
-    if visitor:
-        return verify_token(settings.secret_key, visitor, "visitor")
-    raise NotAuthenticated("Send the chat's identity token or visitor token with the photo.")
-
-
 @router.post("/api/v1/chat/{conversation_id}/photos", status_code=201, tags=["chat"])
 async def receive_photo(
     conversation_id: str,
     file: Annotated[UploadFile, File(description="a JPEG, PNG, WebP or HEIC photo")],
+    request: Request,
     tx: TxDep,
     runtime: RuntimeDep,
     token: Annotated[str | None, Form(description="the shop's identity token of a signed-in customer")] = None,
@@ -102,12 +92,9 @@ async def receive_photo(
     client_id: Annotated[str | None, Form(min_length=1, max_length=64)] = None,
 ) -> MessageView:
     """A customer's photo into their own chat, authenticated like the chat socket; another chat is "not found"."""
-    customer_id = _chat_customer(runtime, token, visitor)
-    customer = await tx.session.get(Customer, customer_id)
-    if customer is None or customer.is_anonymous != (not token):
-        raise NotAuthenticated("This chat's credential names no customer Madoguchi knows: reload the chat.")
+    customer = await chat_customer(tx, runtime, token, visitor)
     if customer.is_anonymous:
-        await runtime.limits.anonymous_message(customer.id)
+        await runtime.limits.anonymous_message(customer.id, request.client.host if request.client else None)
     photo = await _read_photo(file, runtime)
     conversation = await tx.session.scalar(
         select(Conversation)

@@ -18,7 +18,7 @@ from madoguchi.errors import NotFound
 from madoguchi.routing import assignment, assist, callbacks, canned, sla
 from madoguchi.routing.desks import Hours, holiday_name
 from madoguchi.store.models import Callback, Conversation, Desk, Order
-from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_limit
+from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, chat_customer, public_rate_limit
 from madoguchi.web.schemas import RowId
 
 router = APIRouter(tags=["routing"])
@@ -97,6 +97,24 @@ class CallbackIn(_In):
     window_start: AwareDatetime = Field(description="ISO 8601 with its UTC offset, e.g. 2026-12-09T15:00:00+09:00")
     window_end: AwareDatetime = Field(description="ISO 8601 with its UTC offset, e.g. 2026-12-09T17:00:00+09:00")
     topic: str = Field(default="", max_length=2000)
+    token: str | None = Field(default=None, description="the shop's identity token of a signed-in customer")
+    visitor: str | None = Field(default=None, description="the visitor token the chat's hello gave")
+
+
+class CallbackBookedOut(BaseModel):
+    """What the customer's page learns of its booking: the call, not who the customer is to Madoguchi."""
+
+    id: str
+    conversation_id: str | None
+    desk: str
+    language: str
+    phone: str
+    phone_display: str
+    window_start: datetime
+    window_end: datetime
+    topic: str
+    state: str
+    next_attempt_at: datetime
 
 
 class CallbackOut(BaseModel):
@@ -386,16 +404,20 @@ async def customer_context(
     status_code=201,
     dependencies=[Depends(public_rate_limit("callback"))],
 )
-async def request_callback(conversation_id: str, body: CallbackIn, tx: TxDep) -> CallbackOut:
-    """The customer asks to be called back. The conversation id is known only to the customer's own chat."""
+async def request_callback(conversation_id: str, body: CallbackIn, tx: TxDep, runtime: RuntimeDep) -> CallbackBookedOut:
+    """The customer asks to be called back from their own chat, authenticated like the chat socket (`token` or
+    `visitor`); another customer's chat is "not found"."""
+    customer = await chat_customer(tx, runtime, body.token, body.visitor)
     conversation = await tx.session.scalar(
-        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+        select(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.customer_id == customer.id)
+        .with_for_update()
     )
     if conversation is None:
         raise NotFound("このチャットは見つかりません。 This chat no longer exists: reload the page.")
     row = await callbacks.request_callback(
         tx,
-        customer_id=conversation.customer_id,
+        customer_id=customer.id,
         phone=body.phone,
         window_start=body.window_start,
         window_end=body.window_end,
@@ -404,7 +426,7 @@ async def request_callback(conversation_id: str, body: CallbackIn, tx: TxDep) ->
         topic=body.topic,
     )
     await tx.commit()
-    return _callback_out(row)
+    return CallbackBookedOut.model_validate(_callback_out(row).model_dump(exclude={"customer_id"}))
 
 
 @router.get("/api/v1/console/callbacks")
