@@ -3,6 +3,7 @@ main ones in Chinese and Korean), on SQLite and on PostgreSQL: what the customer
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -285,6 +286,19 @@ async def test_chat_history_download(server: str, settings: Settings) -> None:
         answer = await http.get(url)
         assert answer.status_code == 200
         assert "過去のチャット履歴を見たい" in answer.text
+
+
+async def test_a_transcript_times_every_line_in_the_zone_its_header_names(server: str, settings: Settings) -> None:
+    async with signed_in(server, settings, "c001") as chat:
+        ack = await chat.ask("過去のチャット履歴を見たい")
+        await chat.bot("/api/v1/downloads/transcript/")
+    url = next(link["url"] for link in ack["suggestions"]["links"] if link["kind"] == "transcript")
+    async with httpx.AsyncClient(base_url=server) as http:
+        header, *lines = (await http.get(url)).text.splitlines()
+    # The chat began at 14:00 in Tokyo (05:00 UTC): the header and every line say Tokyo's time, and say so.
+    assert re.match(r"# 2026-12-09 14:0\d JST \(UTC\+0900\) ", header), header
+    assert lines
+    assert all(re.match(r"\[2026-12-09 14:0\d:\d\d JST\] ", line) for line in lines), lines
 
 
 # --- money, identity, trust ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -25,6 +26,8 @@ from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_l
 router = APIRouter(tags=["help centre"])
 console_router = APIRouter(prefix="/api/v1/console", tags=["help centre"])
 MAX_QUERY_CHARS = 200
+# The zone the bot names a chat in when it lists the customer's transcripts.
+TRANSCRIPT_ZONE = ZoneInfo("Asia/Tokyo")
 
 
 class HelpHit(BaseModel):
@@ -100,9 +103,12 @@ async def download_transcript(
     conversation = await tx.session.get(Conversation, conversation_id)
     if conversation is None or conversation.customer_id != customer:
         raise NotFound("There is no such chat.")
-    lines = [f"# {conversation.created_at:%Y-%m-%d %H:%M} UTC  {conversation.id}"]
+    # One zone for the header and every line, named on each, so no line can be read in another zone.
+    started = conversation.created_at.astimezone(TRANSCRIPT_ZONE)
+    lines = [f"# {started:%Y-%m-%d %H:%M %Z} (UTC{started:%z})  {conversation.id}"]
     for message in await history(tx.session, conversation_id, include_private=False):
-        lines.append(f"[{message.created_at:%Y-%m-%d %H:%M:%S}] {message.author}: {message.text}")
+        said = message.created_at.astimezone(TRANSCRIPT_ZONE)
+        lines.append(f"[{said:%Y-%m-%d %H:%M:%S %Z}] {message.author}: {message.text}")
     return PlainTextResponse(
         "\n".join(lines) + "\n",
         headers={
