@@ -113,11 +113,19 @@ async def do_report_mail(
         summary = f"(unreadable mail: {exc})"
     else:
         summary = f"Subject: {mail.subject}\nFrom: {mail.display_name} <{mail.address}>"
-        # What confirming the case would list: the sender, and the sites its links lead to that are not official.
+        # What confirming the case could list: the sender, and the sites its links lead to that are not official,
+        # each with its own verdict, since the mail's verdict says nothing of whether a given link is a fake.
+        link_checks = {target: checker.check(target) for _, target in mail.links}
         analysis["sender"] = mail.address
         analysis["link_hosts"] = sorted(
-            {target for _, target in mail.links if checker.check(target).verdict != "official"}
+            target for target, checked in link_checks.items() if checked.verdict != "official"
         )[:MAX_ITEMS]
+        judged = [(mail.address, checker.check(mail.address))] if mail.address else []
+        judged += [(target, link_checks[target]) for target in analysis["link_hosts"]]
+        analysis["items"] = [
+            {"input": item, "verdict": checked.verdict, "brand": checked.brand.id if checked.brand else None}
+            for item, checked in judged
+        ]
     return _open_case(
         session,
         kind="mail",
@@ -191,17 +199,63 @@ def lookalike_of(item: str, brand: str | None) -> Listed:
     raise InvalidInput(f"{item!r} is not a URL, a domain, an e-mail address or a phone number.")
 
 
-def _suspects(report: TrustReport) -> list[str]:
-    suspects: list[str] = []
+@dataclass(frozen=True)
+class CaseItem:
+    """An item of a case that confirming it could list, with the verdict the checks gave that item alone."""
+
+    input: str
+    verdict: str
+    brand: str | None
+
+    @property
+    def listed_by_default(self) -> bool:
+        return self.verdict == "suspicious"
+
+
+def case_items(report: TrustReport) -> list[CaseItem]:
+    found: dict[str, CaseItem] = {}
     for entry in report.analysis:
-        if entry.get("verdict") == "official":
+        if entry.get("kind") != "mail":
+            item = CaseItem(str(entry["input"]), str(entry.get("verdict", "unknown")), entry.get("brand"))
+            found.setdefault(item.input, item)
             continue
-        if entry.get("kind") == "mail":
-            suspects += [entry["sender"]] if entry.get("sender") else []
-            suspects += list(entry.get("link_hosts", []))
-        else:
-            suspects.append(entry["input"])
-    return suspects
+        if entry.get("items") is not None:
+            for judged in entry["items"]:
+                item = CaseItem(str(judged["input"]), str(judged["verdict"]), judged.get("brand"))
+                found.setdefault(item.input, item)
+            continue
+        # A case reported before items were judged one by one: nothing is known of each alone, so nothing of it
+        # is listed unless the handler names it.
+        for listed in ([entry["sender"]] if entry.get("sender") else []) + list(entry.get("link_hosts", [])):
+            found.setdefault(str(listed), CaseItem(str(listed), "unknown", None))
+    return list(found.values())
+
+
+def _form(item: str) -> tuple[str, str] | None:
+    try:
+        listed = lookalike_of(item, None)
+    except InvalidInput:
+        return None
+    return listed.kind, listed.value
+
+
+def _chosen(report: TrustReport, items: list[str] | None) -> list[CaseItem]:
+    """The items to list: those named (each must be one of the case's), by default those found suspicious."""
+    offered = case_items(report)
+    if items is None:
+        return [item for item in offered if item.listed_by_default]
+    by_form = {form: item for item in offered if (form := _form(item.input)) is not None}
+    chosen: list[CaseItem] = []
+    for named in items:
+        match = next((item for item in offered if item.input == named), None)
+        if match is None and (form := _form(named)) is not None:
+            match = by_form.get(form)
+        if match is None:
+            # A case lists only what it is evidence of: anything else would be listed on nobody's report.
+            raise InvalidInput(f"{named} is not an item of this case.")
+        if match not in chosen:
+            chosen.append(match)
+    return chosen
 
 
 async def get_report(session: AsyncSession, report_id: str, *, for_update: bool = False) -> TrustReport:
@@ -224,18 +278,19 @@ async def do_decide(
     items: list[str] | None = None,
     note: str = "",
 ) -> list[Lookalike]:
-    """Close a case. Confirming lists its fakes (by default every item the checks did not find official)."""
+    """Close a case. Confirming lists the items named in `items` (each one of the case's), by default those the
+    checks found suspicious; an item found only unknown is listed when named, never by default."""
     if report.state != "open":
         raise Conflict(f"This case was already {report.state}.")
     listed: list[Lookalike] = []
     if decision == "confirm":
-        chosen = items if items is not None else _suspects(report)
-        for item in chosen:
-            if checker.check(item).verdict == "official":
+        for item in _chosen(report, items):
+            if checker.check(item.input).verdict == "official":
                 raise InvalidInput(
-                    f"{item} is in the official-contact directory; correct the directory instead of listing it."
+                    f"{item.input} is in the official-contact directory; correct the directory instead of listing it."
                 )
-            entry = lookalike_of(item, report.brand)
+            # Under the brand the item itself imitates: the case's brand may be another item's.
+            entry = lookalike_of(item.input, item.brand or report.brand)
             exists = await session.scalar(
                 select(Lookalike).where(Lookalike.kind == entry.kind, Lookalike.value == entry.value)
             )

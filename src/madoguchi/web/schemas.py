@@ -189,9 +189,21 @@ class TrustReportIn(_In):
 class TrustDecisionIn(_In):
     decision: Literal["confirm", "dismiss"]
     items: list[str] | None = Field(
-        default=None, max_length=50, description="What to list as fakes; by default every item not found official."
+        default=None,
+        max_length=50,
+        description=(
+            "The case's items to list as fakes (as in the case's `items`); by default those found suspicious. "
+            "An item found unknown is listed only when named here; an item not in the case is refused."
+        ),
     )
     note: str = Field(default="", max_length=2000)
+
+
+class TrustCaseItemOut(BaseModel):
+    input: str
+    verdict: str
+    brand: str | None
+    listed_by_default: bool = Field(description="Confirming without `items` lists it (it was found suspicious).")
 
 
 class TrustReportOut(BaseModel):
@@ -204,6 +216,9 @@ class TrustReportOut(BaseModel):
     analysis: list[dict[str, Any]]
     content: str | None = None
     note: str | None = None
+    items: list[TrustCaseItemOut] = Field(
+        default_factory=list, description="What confirming the case could list, each with its own verdict."
+    )
 
 
 class TotpSetupOut(BaseModel):

@@ -12,7 +12,14 @@ from madoguchi.errors import InvalidInput
 from madoguchi.trust import brands, reports
 from madoguchi.trust.mail import MAX_MAIL_BYTES
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_limit
-from madoguchi.web.schemas import TrustCheckIn, TrustCheckOut, TrustDecisionIn, TrustReportIn, TrustReportOut
+from madoguchi.web.schemas import (
+    TrustCaseItemOut,
+    TrustCheckIn,
+    TrustCheckOut,
+    TrustDecisionIn,
+    TrustReportIn,
+    TrustReportOut,
+)
 
 if TYPE_CHECKING:
     from madoguchi.store.models import TrustReport
@@ -96,6 +103,14 @@ def _report_out(case: TrustReport, *, full: bool = False) -> TrustReportOut:
         analysis=case.analysis,
         content=case.content if full else None,
         note=case.note if full else None,
+        items=[
+            TrustCaseItemOut(
+                input=item.input, verdict=item.verdict, brand=item.brand, listed_by_default=item.listed_by_default
+            )
+            for item in reports.case_items(case)
+        ]
+        if full
+        else [],
     )
 
 
@@ -115,7 +130,8 @@ async def list_reports(
 async def decide(
     report_id: str, body: TrustDecisionIn, operator: CurrentOperator, tx: TxDep, runtime: RuntimeDep
 ) -> TrustReportOut:
-    """Confirm a case (its fakes go on the lookalike list every check consults) or dismiss it."""
+    """Confirm a case (the items named, by default those found suspicious, go on the lookalike list every check
+    consults) or dismiss it."""
     require_trust_cases(operator.agent)
     case = await reports.get_report(tx.session, report_id, for_update=True)
     await reports.do_decide(

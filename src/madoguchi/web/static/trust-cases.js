@@ -24,13 +24,30 @@ function analysisList(analysis) {
       entry.reasons_en && entry.reasons_en[index] ? el("small", { lang: "en" }, entry.reasons_en[index]) : null))))));
 }
 
+// What confirming lists, item by item: those found suspicious are ticked, an unknown one only when the reviewer
+// ticks it (an anonymous report may pair a fake with a genuine site the directory does not know), and an
+// official one cannot be ticked at all.
+function itemChoices(report) {
+  const boxes = (report.items || []).map((item) => el("input", {
+    type: "checkbox", value: item.input, checked: item.listed_by_default, disabled: item.verdict === "official",
+    "aria-label": item.input }));
+  const list = el("fieldset", { class: "case-items" },
+    el("legend", {}, "偽物として登録する項目 / Items to list as fakes"),
+    ...(report.items || []).map((item, index) => el("label", { class: "case-item" }, boxes[index], " ",
+      el("strong", { class: `verdict-${item.verdict}` }, `${item.verdict}`), " ", el("code", {}, item.input))));
+  return { list, chosen: () => boxes.filter((box) => box.checked && !box.disabled).map((box) => box.value) };
+}
+
 function caseItem(report) {
   const note = el("input", { type: "text", maxlength: "2000", placeholder: "メモ / Note", "aria-label": "note" });
+  const choices = itemChoices(report);
   const decide = async (decision) => {
     $("cases-error").textContent = "";
+    const body = { decision, note: note.value };
+    if (decision === "confirm") body.items = choices.chosen();
     try {
       await api(`/api/v1/console/trust/reports/${encodeURIComponent(report.id)}/decision`, {
-        method: "POST", body: JSON.stringify({ decision, note: note.value }) });
+        method: "POST", body: JSON.stringify(body) });
       await load();
     } catch (error) {
       $("cases-error").textContent = `${error.message}`;
@@ -43,6 +60,7 @@ function caseItem(report) {
     el("pre", { class: "content" }, report.content || ""),
     analysisList(report.analysis),
     report.note ? el("p", {}, `メモ / Note: ${report.note}`) : null,
+    open && report.items && report.items.length ? choices.list : null,
     open ? el("div", { class: "trust-actions" }, note,
       el("button", { type: "button", onclick: () => decide("confirm") }, "偽物と確認 / Confirm fake"),
       el("button", { type: "button", onclick: () => decide("dismiss") }, "対象外 / Dismiss")) : null);
