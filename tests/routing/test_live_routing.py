@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 TUESDAY_10 = datetime(2026, 11, 24, 1, tzinfo=UTC)
 SATURDAY_10 = datetime(2026, 11, 28, 1, tzinfo=UTC)
 PLATFORM_ORDER = "MD-14192372"  # c001, sold by the platform
-SHOP_ORDER = "MD-80679381"  # c001, sold by ひかり電機 (hikari-denki)
+SHOP_ORDER = "MD-80679381"  # c001, sold by ひかり電機 (hikari-denki), shipped by Sagawa
+IN_TRANSIT_ORDER = "MD-84499376"  # c001, sold by the platform, in transit with Yamato
 
 
 def understood(intent: str, language: str = "ja", order: str | None = None, anger: float = 0.0) -> Understanding:
@@ -120,6 +121,19 @@ ROUTING_MAP = [
     ("cancel_order", "c001", SHOP_ORDER, "ja", TUESDAY_10, 0.0, "shop", "normal", ["order_owner:shop"]),
     ("damaged_or_wrong_item", "c001", SHOP_ORDER, "en", TUESDAY_10, 0.0, "shop", "normal", ["order_owner:shop"]),
     ("cancel_order", "c002", None, "ja", TUESDAY_10, 0.0, "platform_cs", "normal", []),
+    # Parcel whereabouts after hand-over: a referral to the carrier, platform CS on the line when it cannot help.
+    (
+        "track_order",
+        "c001",
+        IN_TRANSIT_ORDER,
+        "ja",
+        TUESDAY_10,
+        0.0,
+        "platform_cs",
+        "normal",
+        ["carrier:yamato", "referral:carrier"],
+    ),
+    ("track_order", "c001", SHOP_ORDER, "ja", TUESDAY_10, 0.0, "platform_cs", "normal", ["referral:carrier"]),
     ("payment_issue", "c002", None, "en", TUESDAY_10, 0.0, "payments", "high", ["money_or_identity"]),
     ("account_compromised", "c002", None, "ja", TUESDAY_10, 0.0, "member_support", "urgent", ["money_or_identity"]),
     ("report_scam", "c002", None, "ja", TUESDAY_10, 0.0, "trust_safety", "urgent", []),

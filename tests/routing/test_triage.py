@@ -55,6 +55,31 @@ async def test_a_platform_order_goes_to_platform_cs(server: str) -> None:
     ]
 
 
+IN_TRANSIT = next(o for o in DATA.orders if o.status == "in_transit" and o.carrier == "yamato" and o.tracking_id)
+SHOP_SHIPPED = next(
+    o for o in DATA.orders if o.seller != "platform" and o.status == "shipped" and o.carrier == "sagawa"
+)
+
+
+async def test_where_a_parcel_is_once_the_carrier_has_it_is_referred_to_the_carrier(server: str) -> None:
+    result = await _triage(server, "荷物が今どこにあるか知りたいです", IN_TRANSIT.number)
+    assert (result["intent"], result["desk"]) == ("track_order", "carrier")
+    assert "0120-01-9625" in str(result["reply"])
+    assert str(IN_TRANSIT.tracking_id) in str(result["reply"])
+    assert "8:00" in str(result["reply"])
+    # A shop's parcel too: the carrier, not the shop, knows where it is.
+    result = await _triage(server, "荷物が今どこにあるか知りたいです", SHOP_SHIPPED.number)
+    assert (result["intent"], result["desk"]) == ("track_order", "carrier")
+    assert "0570-01-0082" in str(result["reply"])
+
+
+async def test_where_a_parcel_is_before_hand_over_or_after_delivery_stays_with_the_bot(server: str) -> None:
+    preparing = next(o for o in DATA.orders if o.seller == "platform" and o.status == "preparing")
+    for order in (preparing, PLATFORM_ORDER):
+        result = await _triage(server, "荷物が今どこにあるか知りたいです", order.number)
+        assert (result["intent"], result["desk"]) == ("track_order", "bot")
+
+
 async def test_without_a_known_order_the_owner_stays_unresolved(server: str) -> None:
     result = await _triage(server, "注文をキャンセルしたいです")
     assert (result["intent"], result["desk"]) == ("cancel_order", "order_owner")

@@ -5,6 +5,8 @@ and a hand-over carries its decision into placement instead of having it derived
 
 - The desk is the intent's first desk; `order_owner` is resolved from the order's seller when the order is
   known (the shop that sold it, or platform CS). Outside parties (the card issuer, the carrier) are referrals.
+- A parcel's whereabouts once the carrier has it (`track_order` about an order handed to a carrier with a
+  tracking id and not yet delivered) is a referral to the carrier, with its official number and hours.
 - Priority: money or identity at stake makes it high, an account take-over or a scam report urgent, and
   strong anger or urgency raises it one step more.
 - Hand-over: asked for a person in so many words, a desk of people, or strong anger at a self-service topic.
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from madoguchi.commerce.orders import IN_TRANSIT
 from madoguchi.domain.routing_map import PLATFORM_CS, SHOP, DeskId, Priority, raise_priority
 from madoguchi.nlu.data import taxonomy
 from madoguchi.store.models import Desk, Order
@@ -36,16 +39,27 @@ LOW_CONFIDENCE = 0.3
 # Asked for a person in so many words: always a hand-over, whatever the desk.
 PERSON_INTENTS = frozenset({"contact_human_agent", "request_callback"})
 ALWAYS_URGENT = frozenset({"account_compromised", "report_scam"})
+# "Where is my parcel": once a carrier has it, the carrier's lookup by tracking id answers (the routing map).
+# A late or lost parcel (`delivery_problem`) stays with the order's owner, who answers for the delivery.
+WHEREABOUTS_INTENTS = frozenset({"track_order"})
 # Desks whose people take conversations in a queue (the others are the bot and referrals to outside parties).
 _PEOPLE = frozenset({"queue", "shop"})
 
 
 @dataclass(frozen=True, slots=True)
 class OrderFacts:
-    """What the decision needs to know of an order: its number and who sold it."""
+    """What the decision needs to know of an order: its number, who sold it, and whether a carrier has it."""
 
     number: str
     shop_id: str | None
+    carrier: str | None = None
+    tracking_id: str | None = None
+    # Handed over to the carrier and not yet delivered: only the carrier knows where the parcel is.
+    with_carrier: bool = False
+
+    @property
+    def carrier_can_trace(self) -> bool:
+        return self.with_carrier and bool(self.carrier) and bool(self.tracking_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +111,9 @@ def decide(
     if desk == DeskId.ORDER_OWNER and order is not None:
         desk = SHOP if order.shop_id else PLATFORM_CS
         reasons.append(f"order_owner:{desk}")
+    if intent in WHEREABOUTS_INTENTS and order is not None and order.carrier_can_trace:
+        desk = DeskId.CARRIER.value
+        reasons.append(f"carrier:{order.carrier}")
 
     money = bool(info and info.money_or_identity)
     priority: Priority = "normal"
@@ -132,7 +149,11 @@ async def decide_understood(
         (entity.normalized for entity in understood.entities if entity.type == "order_number"), None
     )
     row = await session.get(Order, number) if number else None
-    order = OrderFacts(row.number, row.shop_id) if row is not None else None
+    order = (
+        OrderFacts(row.number, row.shop_id, row.carrier, row.tracking_id, with_carrier=row.status in IN_TRANSIT)
+        if row is not None
+        else None
+    )
     return decide(
         understood.intent,
         understood.urgency,
