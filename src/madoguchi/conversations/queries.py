@@ -97,8 +97,21 @@ async def recently_resolved(session: AsyncSession, agent: Agent, limit: int = 50
     return list(rows)
 
 
+def same_queue(desk: str | None, language: str, shop_id: str | None) -> ColumnElement[bool]:
+    """The conversations that wait in one line with a conversation of this desk, language and shop.
+
+    Lines follow who may answer (`routing.policy.eligible`): a shop's inbox is answered by that shop's staff
+    in every language, a platform desk by its operators who speak the customer's language, whatever shop the
+    conversation came from (an escalated one)."""
+    if desk == SHOP:
+        shop = Conversation.shop_id.is_(None) if shop_id is None else Conversation.shop_id == shop_id
+        return and_(Conversation.desk == SHOP, shop)
+    return and_(Conversation.desk == desk, Conversation.language == language)
+
+
 async def queue_position(session: AsyncSession, conversation: Conversation) -> int | None:
-    """1 for the next conversation its desk's operators will take; None when it is not queued."""
+    """1 for the next conversation of its line (`same_queue`) that operators will take; None when it is not
+    queued."""
     if conversation.state != State.QUEUED or conversation.queued_at is None:
         return None
     # The queue's order: the time queued less the head start of the priority (see madoguchi.routing).
@@ -109,8 +122,7 @@ async def queue_position(session: AsyncSession, conversation: Conversation) -> i
         .select_from(Conversation)
         .where(
             Conversation.state == State.QUEUED,
-            Conversation.desk == conversation.desk,
-            Conversation.language == conversation.language,
+            same_queue(conversation.desk, conversation.language, conversation.shop_id),
             or_(key < mine, and_(key == mine, Conversation.id < conversation.id)),
         )
     )

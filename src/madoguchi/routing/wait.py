@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from madoguchi.conversations.queries import same_queue
 from madoguchi.domain.conversation import State
 from madoguchi.routing import erlang
 from madoguchi.routing.policy import eligible
@@ -68,7 +69,7 @@ async def desk_load(
     arrivals = await session.scalar(
         select(func.count())
         .select_from(Conversation)
-        .where(Conversation.desk == desk, Conversation.queued_at >= now - ARRIVAL_WINDOW)
+        .where(same_queue(desk, language, shop_id), Conversation.queued_at >= now - ARRIVAL_WINDOW)
     )
     handle_s = await _handle_seconds(session, desk, now)
     available = await session.scalars(select(Agent).where(Agent.presence == "available"))
