@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from madoguchi.bus import ConversationChanged, MessageCreated
 from madoguchi.channels.hub import dumps
-from madoguchi.conversations.queries import can_see, queue_position
+from madoguchi.conversations.queries import can_see
 from madoguchi.conversations.views import for_operator
-from madoguchi.routing.wait import desk_load
+from madoguchi.routing.wait import estimate
 from madoguchi.store.models import Conversation
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from madoguchi.bus import ConversationSnapshot
     from madoguchi.channels.hub import Hub
+    from madoguchi.routing.wait import WaitEstimate
 
 # The customer learnt the new conversation's state from `hello`; through Redis the creation event can reach
 # this process after the socket is registered, and would only repeat that state late. An offer to an
@@ -59,23 +60,24 @@ class ChatFrames:
             )
 
     async def status_frame(self, conversation: ConversationSnapshot) -> dict[str, Any]:
-        """The customer's `status` frame: the state, and while queued the place in the queue and the wait."""
-        position = None
-        eta = None
+        """The customer's `status` frame: the state, and while queued the place in the queue and the wait as
+        placement told it (`routing.wait.estimate`): a closed desk's opening instead of a figure, no figure
+        when nobody who could answer is on duty."""
+        wait: WaitEstimate | None = None
         if conversation.state == "queued":
             async with self._sessions() as session:
                 row = await session.get(Conversation, conversation.id)
-                position = await queue_position(session, row) if row else None
-                if row is not None and row.desk is not None and position is not None:
-                    load = await desk_load(session, row.desk, row.language, row.shop_id, self._now())
-                    eta = load.eta_seconds(position)
+                if row is not None and row.state == "queued":
+                    wait = await estimate(session, row, self._now())
         return {
             "type": "status",
             "state": conversation.state,
             "desk": conversation.desk,
-            "queue_position": position,
-            # Erlang C on the desk's live arrivals, handle time and available agents (madoguchi.routing.wait).
-            "eta_seconds": eta,
+            "queue_position": wait.position if wait else None,
+            "eta_seconds": wait.eta_seconds if wait else None,
+            "desk_open": wait.open_now if wait else None,
+            "opens_at": wait.opens_at.isoformat() if wait and wait.opens_at else None,
+            "nobody_on_duty": wait.nobody_on_duty if wait else False,
         }
 
 

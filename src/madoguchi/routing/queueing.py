@@ -17,15 +17,15 @@ from sqlalchemy.orm import aliased
 
 from madoguchi.conversations import events
 from madoguchi.conversations.actions import do_system_message
-from madoguchi.conversations.queries import last_customer_texts, queue_position
+from madoguchi.conversations.queries import last_customer_texts
 from madoguchi.domain.routing_map import PLATFORM_CS, PRIORITY_LEVELS, SHOP, DeskId, Priority
 from madoguchi.errors import Unavailable
 from madoguchi.routing import sla, wording
 from madoguchi.routing.decision import decide_understood
-from madoguchi.routing.desks import REFERRAL, Hours, describe_opening, referral_of
+from madoguchi.routing.desks import REFERRAL, describe_opening, referral_of
 from madoguchi.routing.engine import PriorityPolicy
-from madoguchi.routing.wait import desk_load
-from madoguchi.store.models import Conversation, ConversationEvent, Customer, Desk, Order, Shop
+from madoguchi.routing.wait import estimate
+from madoguchi.store.models import Conversation, ConversationEvent, Customer, Desk, Order
 
 if TYPE_CHECKING:
     from madoguchi.nlu.pipeline import NluPipeline
@@ -143,17 +143,12 @@ async def do_place(
     conversation.priority = PRIORITY_LEVELS[priority]
     conversation.queue_key = queued_at - timedelta(seconds=head_start)
 
-    shop = await session.get(Shop, conversation.shop_id) if conversation.shop_id else None
-    hours = Hours.of(shop) if shop is not None and desk.kind == "shop" else Hours.of(desk)
-    open_now = hours.is_open(now)
-    opens_at = None if open_now else hours.next_opening(now)
-    reasons.append("desk:open" if open_now else "desk:closed")
     await session.flush()
-    eta: int | None = None
-    if open_now and desk.kind != "shop":
-        load = await desk_load(session, desk_id, conversation.language, conversation.shop_id, now, cached=False)
-        position = await queue_position(session, conversation) or 1
-        eta = load.eta_seconds(position)
+    wait = await estimate(session, conversation, now, cached=False)
+    open_now, opens_at, eta = wait.open_now, wait.opens_at, wait.eta_seconds
+    reasons.append("desk:open" if open_now else "desk:closed")
+    if wait.nobody_on_duty:
+        reasons.append("nobody_on_duty")
     values: dict[str, Any] = {
         "desk": desk_id,
         "priority": priority,
@@ -176,8 +171,10 @@ async def do_place(
             await do_system_message(tx, conversation, referral_text, later)
             later += timedelta(microseconds=1)
         if not open_now and opens_at is not None:
-            opens = describe_opening(opens_at, language, hours.timezone)
+            opens = describe_opening(opens_at, language, wait.timezone)
             await do_system_message(tx, conversation, wording.say("closed", language, desk=name, opens=opens), later)
+        elif wait.nobody_on_duty:
+            await do_system_message(tx, conversation, wording.say("nobody_on_duty", language, desk=name), later)
         elif eta is not None and eta > offer_callback_after_s:
             minutes = str(max(1, round(eta / 60)))
             await do_system_message(tx, conversation, wording.say("long_wait", language, minutes=minutes), later)

@@ -4,26 +4,31 @@ available now.
 The customer's own place in the line is known, so it is used: with people ahead, every agent is busy and the
 line moves one place per `handle / agents` seconds on average; first in line, Erlang C's average speed of
 answer (probability that all agents are busy times the mean wait of those who wait) is the estimate.
+
+`estimate` is what the customer is told, at placement and in every status frame: a closed desk gives its
+opening and no figure (whoever happens to be available at night says nothing of when the line moves), an open
+desk with nobody on duty who could answer gives no figure either, and a shop's inbox answers within the shop's
+promise, not in a computed number of seconds.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from madoguchi.conversations.queries import same_queue
+from madoguchi.conversations.queries import queue_position, same_queue
 from madoguchi.domain.conversation import State
+from madoguchi.domain.routing_map import PLATFORM_CS
 from madoguchi.routing import erlang
+from madoguchi.routing.desks import TOKYO, Hours
 from madoguchi.routing.policy import eligible
-from madoguchi.store.models import Agent, Conversation, ConversationEvent
+from madoguchi.store.models import Agent, Conversation, ConversationEvent, Desk, Shop
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from sqlalchemy.ext.asyncio import AsyncSession
 
 ARRIVAL_WINDOW = timedelta(hours=1)
@@ -57,6 +62,42 @@ class DeskLoad:
         if position > 1 or self.load >= self.agents:
             return round(drain)
         return round(min(drain, erlang.average_speed_of_answer(self.agents, self.load, self.handle_s)))
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    """What a queued customer is told about the wait."""
+
+    position: int | None
+    open_now: bool
+    # The next opening of a closed desk (its own hours, or the shop's for a shop's inbox).
+    opens_at: datetime | None
+    timezone: str
+    # Who could answer now; None where nobody is counted (a closed desk, a shop's inbox).
+    agents: int | None
+    eta_seconds: int | None
+
+    @property
+    def nobody_on_duty(self) -> bool:
+        return self.open_now and self.agents == 0
+
+
+async def estimate(
+    session: AsyncSession, conversation: Conversation, now: datetime, *, cached: bool = True
+) -> WaitEstimate:
+    """The wait of a queued conversation at its desk as it stands now (`queue_position`, hours, agents)."""
+    position = await queue_position(session, conversation)
+    desk = await session.get(Desk, conversation.desk or PLATFORM_CS)
+    if desk is None:
+        return WaitEstimate(position, True, None, TOKYO, None, None)
+    shop = await session.get(Shop, conversation.shop_id) if conversation.shop_id and desk.kind == "shop" else None
+    hours = Hours.of(shop) if shop is not None else Hours.of(desk)
+    if not hours.is_open(now):
+        return WaitEstimate(position, False, hours.next_opening(now), hours.timezone, None, None)
+    if desk.kind == "shop":
+        return WaitEstimate(position, True, None, hours.timezone, None, None)
+    load = await desk_load(session, desk.id, conversation.language, conversation.shop_id, now, cached=cached)
+    return WaitEstimate(position, True, None, hours.timezone, load.agents, load.eta_seconds(position or 1))
 
 
 async def desk_load(

@@ -16,6 +16,13 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "{desk} is closed now and opens at {opens} (Japan time); we will answer in turn from then. You can "
         "also ask for a phone call back at a time that suits you, or for an answer by e-mail.",
     },
+    "nobody_on_duty": {
+        "ja": "{desk}は受付時間内ですが、ただいまご対応できる担当者がおりません。担当者がつき次第、順番にご対応します。"
+        "お待ちいただく代わりに、折り返しのお電話（ご希望の時間帯）またはメールでのご回答もお選びいただけます。",
+        "en": "{desk} is open, but no operator who can answer you is available just now; we will answer in turn as "
+        "soon as one is. Instead of waiting, you can ask for a phone call back at a time that suits you, or for an "
+        "answer by e-mail.",
+    },
     "escalated": {
         "ja": "ショップからのお返事がお約束の時間内になかったため、{desk}が引き継いでご対応します。",
         "en": "The shop did not answer within the time it promised, so {desk} is taking over your request.",
