@@ -198,6 +198,10 @@ async def do_receive_customer_message(
     current = State(conversation.state)
     target = current if bot_answers and current is State.BOT else state_after_customer_message(current)
     if target is not current:
+        if current is State.RESOLVED:
+            # Writing again after the resolution is a new need: routing decides its desk from this message,
+            # not from the desk the last need ended at (a transfer's desk would stand as chosen).
+            conversation.desk = None
         if target is State.QUEUED:
             _queue(tx, conversation, now)
         _move(conversation, target)

@@ -69,7 +69,8 @@ async def _desk_for(tx: Tx, conversation: Conversation, decision: Decision | Non
         return SHOP, ["inbox:shop"]
     reasons: list[str] = []
     chosen = conversation.desk not in (None, PLATFORM_CS, SHOP)
-    # A desk chosen before (an earlier transfer of a reopened conversation) stands.
+    # A desk chosen before placement (a mail reported as a scam goes to trust & safety) stands. A reopened
+    # conversation has none: its new message decides (conversations.actions clears the desk on reopening).
     desk = conversation.desk if chosen or decision is None else decision.desk
     desk = desk or PLATFORM_CS
     if chosen:
