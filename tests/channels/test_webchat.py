@@ -11,13 +11,19 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select, update
 
+from madoguchi.conversations import actions
 from madoguchi.domain.clock import utcnow
+from madoguchi.routing import queueing
+from madoguchi.routing.decision import decide_understood
+from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.models import Conversation, Message
 from madoguchi.trust.identity import sign_token
 from tests.helpers import CUSTOMER_SATO, ChatClient
+from tests.routing.test_live_routing import SHOP_ORDER, understood
 
 if TYPE_CHECKING:
+    from madoguchi.domain.clock import Clock
     from madoguchi.settings import Settings
 
 
@@ -233,3 +239,44 @@ async def test_card_numbers_and_passwords_are_masked_before_they_are_stored(serv
     assert stored is not None
     assert "4111" not in stored
     assert "hunter22" not in stored
+
+
+async def _place_with_the_seller(settings: Settings, conversation_id: str) -> None:
+    """What placement does with a platform chat about a shop's order: the shop's inbox gets it."""
+    runtime = await start_runtime(settings.model_copy(update={"routing_tick_seconds": 3600.0}))
+    try:
+        async with runtime.transaction() as tx:
+            row = await tx.session.get(Conversation, conversation_id)
+            assert row is not None
+            await actions.do_receive_customer_message(tx, row, text="注文をキャンセルしたい", client_id="moved")
+            decision = await decide_understood(tx.session, understood("cancel_order", order=SHOP_ORDER))
+            await queueing.do_place(tx, row, decision, utcnow())
+            await tx.commit()
+    finally:
+        await stop_runtime(runtime)
+
+
+async def test_a_platform_chat_moved_to_a_shop_is_resumed_from_the_platform_page(
+    server: str, settings: Settings, clock: Clock
+) -> None:
+    token = sign_token(settings.identity_key, CUSTOMER_SATO, "customer", 24 * 3600)
+    async with ChatClient(server, token=token) as chat:
+        moved = chat.hello["conversation_id"]
+    await _place_with_the_seller(settings, moved)
+    clock.advance(timedelta(minutes=5))
+    # Later, the customer writes to another shop from its own page: that chat stays with that page.
+    async with ChatClient(server, token=token, shop="kyoto-kotonoha") as other:
+        await other.say("抹茶の賞味期限を教えてください")
+        await other.wait_for(lambda frame: frame["type"] == "status")
+        kotonoha = other.hello["conversation_id"]
+    assert kotonoha != moved
+    clock.advance(timedelta(hours=3))
+    async with ChatClient(server, token=token) as reloaded:
+        assert reloaded.hello["conversation_id"] == moved
+        assert reloaded.hello["shop_id"] == "hikari-denki"
+        assert reloaded.hello["state"] == "queued"
+        assert "注文をキャンセルしたい" in [message["text"] for message in reloaded.hello["history"]]
+    async with ChatClient(server, token=token, shop="hikari-denki") as seller_page:
+        assert seller_page.hello["conversation_id"] == moved
+    async with ChatClient(server, token=token, shop="kyoto-kotonoha") as own_page:
+        assert own_page.hello["conversation_id"] == kotonoha

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 
 from madoguchi.bus.events import AttachmentView
 from madoguchi.conversations.events import EventType
@@ -339,20 +339,47 @@ async def events_of(session: AsyncSession, conversation_id: str) -> list[Convers
     return list(rows)
 
 
+# Which of several resumable chats comes back: one a person has or is about to have (it holds the customer's
+# place in a queue or an operator's work), then one with the bot, then a resolved one; each newest first.
+_RESUME_ORDER = case(
+    (Conversation.state.in_([State.QUEUED, State.ASSIGNED, State.WAITING]), 0),
+    (Conversation.state == State.BOT, 1),
+    else_=2,
+)
+
+
 async def resumable_chat(
     session: AsyncSession, customer_id: str, shop_id: str | None, now: datetime, window: timedelta
 ) -> Conversation | None:
-    """The customer's latest chat with this inbox that was active within the resume window."""
-    shop_clause = Conversation.shop_id.is_(None) if shop_id is None else Conversation.shop_id == shop_id
+    """The customer's chat to resume on a page of this inbox, active within the resume window.
+
+    A shop's page resumes that shop's chats. The platform's page resumes the chats opened on it wherever they
+    are now: placement gives a shop's order to the shop (its `shop_id` set), and the customer who reloads the
+    page they wrote on must find that conversation, not an empty one. A chat opened on a shop's page stays
+    with that page."""
+    if shop_id is not None:
+        inbox = Conversation.shop_id == shop_id
+    else:
+        opened_on_platform = (
+            select(ConversationEvent.id)
+            .where(
+                ConversationEvent.conversation_id == Conversation.id,
+                ConversationEvent.type == EventType.CONVERSATION_CREATED.value,
+                ConversationEvent.data["shop_id"].as_string().is_(None),
+            )
+            .correlate(Conversation)
+            .exists()
+        )
+        inbox = or_(Conversation.shop_id.is_(None), opened_on_platform)
     return await session.scalar(
         select(Conversation)
         .where(
             Conversation.customer_id == customer_id,
             Conversation.channel == "chat",
-            shop_clause,
+            inbox,
             Conversation.last_activity_at >= now - window,
         )
-        .order_by(Conversation.last_activity_at.desc())
+        .order_by(_RESUME_ORDER, Conversation.last_activity_at.desc(), Conversation.id)
         .limit(1)
     )
 
