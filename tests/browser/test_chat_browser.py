@@ -323,8 +323,9 @@ async def test_enter_that_confirms_ime_composition_does_not_send(server: str, br
     await wait_until_conversation_settles(console)
     reply_box = console.locator("#reply-text")
     await expect(reply_box).to_be_focused()
-    # The customer's, the bot's hand-over and the notice.
-    await expect(console.locator("#conversation .messages li.message")).to_have_count(3)
+    # The customer's, the bot's hand-over, the queue notice and, as nobody was on duty when it was placed, the
+    # notice that offers a callback or e-mail.
+    await expect(console.locator("#conversation .messages li.message")).to_have_count(4)
     await record_key_events(reply_box)
     cdp = await operator.context.new_cdp_session(console)
     await compose_with_ime_and_confirm(cdp, reading, conversion)
@@ -332,7 +333,7 @@ async def test_enter_that_confirms_ime_composition_does_not_send(server: str, br
     await expect(reply_box).to_have_value(conversion)
     await asyncio.sleep(NON_EVENT_S)  # a bounded wait to prove a non-event
     await expect(reply_box).to_have_value(conversion)
-    await expect(console.locator("#conversation .messages li.message")).to_have_count(3)
+    await expect(console.locator("#conversation .messages li.message")).to_have_count(4)
     assert [request for request in operator.requests if request.startswith("POST ")] == [
         "POST " + server + "/api/v1/auth/login"
     ]

@@ -54,7 +54,9 @@ async def test_a_customer_checks_reports_and_then_sees_the_confirmed_fake(server
     # What the customer sent is shown as text: no script ran, no element came from it.
     await expect(case.locator(".content")).to_have_text(FAKE)
     assert await staff.evaluate("window.__pwned") is None
-    await case.locator("input").fill("Amazon を装うログインページ")
+    # The reported link is offered for listing (ticked: the check found it suspicious), and its markup stays text.
+    await expect(case.get_by_role("checkbox")).to_be_checked()
+    await case.get_by_role("textbox", name="note").fill("Amazon を装うログインページ")
     await case.get_by_role("button", name="偽物と確認 / Confirm fake").click()
     await expect(staff.locator("#cases")).to_contain_text("ありません / None")
 
