@@ -54,7 +54,7 @@ class Breach:
     escalated_to: str | None
 
 
-def due(desk: Desk, shop: Shop | None, kind: str, start: datetime, span: timedelta) -> datetime:
+def due(desk: Desk, kind: str, start: datetime, span: timedelta) -> datetime:
     """When a clock started at `start` falls due: `span` of calendar time, or of the desk's opening hours
     (with its holidays) when the desk's SLA counts business hours. A shop's reply promise is in calendar
     hours, as it is published."""
@@ -98,7 +98,7 @@ async def do_start(tx: Tx, conversation: Conversation, desk: Desk, priority: str
             desk=desk.id,
             priority=priority,
             started_at=now,
-            due_at=due(desk, shop, kind, now, span),
+            due_at=due(desk, kind, now, span),
             state="running",
         )
         tx.session.add(timer)
