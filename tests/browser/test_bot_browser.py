@@ -27,7 +27,10 @@ async def test_a_return_from_first_message_to_return_code(server: str, settings:
     tab = await open_tab(browser, f"{server}/chat?lang=ja")
     page = tab.page
     await expect(page.locator("#status")).to_have_text(STATUS_BOT_JA)
-    await page.locator("#identity").select_option("c001")  # the demo's sign-in: 佐藤 美咲
+    # The demo's sign-in (佐藤 美咲) fetches an identity token, then reloads the page: wait for that reload, or the
+    # message below may be typed into the page that is about to go away.
+    async with page.expect_navigation():
+        await page.locator("#identity").select_option("c001")
     await expect(page.locator("#identity")).to_have_value("c001")
     await expect(page.locator("#status")).to_have_text(STATUS_BOT_JA)
 
