@@ -54,6 +54,9 @@ class EventType(StrEnum):
     SLA_BREACHED = "sla.breached"
     CALLBACK_REQUESTED = "callback.requested"
     CALLBACK_ATTEMPTED = "callback.attempted"
+    SLA_MET = "sla.met"
+    # The customer's rating of a resolution.
+    CSAT_SUBMITTED = "csat.submitted"
     # The e-mail channel.
     TICKET_OPENED = "ticket.opened"
     EMAIL_RECEIVED = "email.received"
@@ -231,6 +234,8 @@ class RoutingDecided(Payload):
     eta_seconds: int | None
     # The outside party (card issuer, carrier) whose official contact the customer was given.
     referral: str | None = None
+    # The shop whose inbox the conversation landed in (the seller of the order it is about).
+    shop_id: str | None = None
 
 
 class RoutingOffered(Payload):
@@ -278,6 +283,14 @@ class SlaBreached(Payload):
     due_at: str
 
 
+class SlaMet(Payload):
+    type = EventType.SLA_MET
+    kind: str
+    desk: str
+    priority: str
+    due_at: str
+
+
 class CallbackRequested(Payload):
     type = EventType.CALLBACK_REQUESTED
     callback_id: str
@@ -291,6 +304,19 @@ class CallbackAttempted(Payload):
     outcome: str
     attempts: int
     state: str
+
+
+# --- the customer's rating ------------------------------------------------------------------------------------
+
+
+class CsatSubmitted(Payload):
+    type = EventType.CSAT_SUBMITTED
+    score: int
+    comment: str | None = None
+    # Where it was given: `chat` (the chat page) or `email` (the signed link in the resolution mail).
+    via: str
+    # The resolution rated (its time, ISO 8601): one rating per resolution.
+    resolved_at: str
 
 
 # --- e-mail ---------------------------------------------------------------------------------------------------

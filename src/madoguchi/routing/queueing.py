@@ -161,6 +161,8 @@ async def do_place(
     }
     if referral_text is not None:
         values["referral"] = referral.desk if referral else None
+    if conversation.shop_id is not None:
+        values["shop_id"] = conversation.shop_id
     events.record(tx, conversation.id, "routing", events.RoutingDecided(**values))
     await sla.do_start(tx, conversation, desk, priority, now)
 
