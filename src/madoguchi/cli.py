@@ -94,20 +94,29 @@ def upgrade() -> None:
 
     settings = _settings()
 
-    async def _upgrade() -> tuple[str | None, str | None]:
+    from madoguchi.conversations import facts
+    from madoguchi.store.db import session_factory
+
+    async def _upgrade() -> tuple[str | None, str | None, int]:
         engine = create_engine(settings.database_url)
         try:
             before = await current_revision(engine)
             await run_upgrade(engine)
-            return before, await current_revision(engine)
+            # Conversations stored before reports existed get their facts from their event logs.
+            async with session_factory(engine)() as session:
+                folded = await facts.rebuild(session, missing_only=True)
+                await session.commit()
+            return before, await current_revision(engine), folded
         finally:
             await engine.dispose()
 
-    before, after = _run(_upgrade)
+    before, after, folded = _run(_upgrade)
     if before == after:
         click.echo(f"database already at revision {after} (head {head_revision()})")
     else:
         click.echo(f"database upgraded from {before or 'empty'} to {after}")
+    if folded:
+        click.echo(f"report facts folded from the event log for {folded} conversations")
 
 
 @db.command()

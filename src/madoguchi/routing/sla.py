@@ -107,10 +107,14 @@ async def do_start(tx: Tx, conversation: Conversation, desk: Desk, priority: str
 
 
 async def _met(tx: Tx, timer: SlaTimer, conversation: Conversation) -> bool:
-    if conversation.state == State.RESOLVED and conversation.resolved_at is not None:
-        return conversation.resolved_at <= timer.due_at
-    if timer.kind == RESOLUTION:
-        return False
+    resolved_in_time = (
+        conversation.state == State.RESOLVED
+        and conversation.resolved_at is not None
+        and conversation.resolved_at <= timer.due_at
+    )
+    if timer.kind == RESOLUTION or resolved_in_time:
+        return resolved_in_time
+    # A reply in time keeps a response clock, however long the resolution then took.
     replied = await tx.session.scalar(
         select(
             exists().where(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from madoguchi.domain.clock import utcnow
@@ -205,6 +205,52 @@ class ConversationEvent(Base):
     actor: Mapped[str] = mapped_column(String(80))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ConversationFact(Base):
+    """What the event log says about one conversation, for reports: kept up to date in the transaction of each
+    of its events (`madoguchi.conversations.facts`), and always re-computable from the events alone.
+
+    Times are UTC; durations are seconds, null until both ends have happened.
+    """
+
+    __tablename__ = "conversation_facts"
+    __table_args__ = (Index("ix_conversation_facts_shop_created", "shop_id", "created_at"),)
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    shop_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    intent: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    # The desk that first took the conversation into a queue, and the one it was last in.
+    desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # The operator who last had it.
+    agent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    first_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    bot_resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    handed_over: Mapped[bool] = mapped_column(Boolean, default=False)
+    wait_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    first_response_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    handle_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    resolution_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+    reopens: Mapped[int] = mapped_column(Integer, default=0)
+    sla_met: Mapped[int] = mapped_column(Integer, default=0)
+    sla_breached: Mapped[int] = mapped_column(Integer, default=0)
+    promise_met: Mapped[int] = mapped_column(Integer, default=0)
+    promise_breached: Mapped[int] = mapped_column(Integer, default=0)
+    callbacks_requested: Mapped[int] = mapped_column(Integer, default=0)
+    callbacks_kept: Mapped[int] = mapped_column(Integer, default=0)
+    csat_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The id of the last event folded in: the fact is as new as this event.
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Article(Base):

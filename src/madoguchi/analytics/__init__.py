@@ -1,0 +1,1 @@
+"""Managers' numbers: metrics from the event log, reports, CSAT and staffing."""
