@@ -221,9 +221,11 @@ def key_of(fact: Any, group_by: str, tz: ZoneInfo) -> str:
     return local.strftime("%Y-%m-%d") if group_by == "day" else local.strftime("%Y-%m-%dT%H:00")
 
 
-def conditions(period: Period, filters: Filters) -> list[Any]:
+def conditions(period: Period | None, filters: Filters) -> list[Any]:
     """The facts counted: created in the period, within the filters."""
-    found: list[Any] = [ConversationFact.created_at >= period.start, ConversationFact.created_at < period.end]
+    found: list[Any] = []
+    if period is not None:
+        found += [ConversationFact.created_at >= period.start, ConversationFact.created_at < period.end]
     if filters.shop_id is not None:
         found.append(ConversationFact.shop_id == filters.shop_id)
     if filters.desk is not None:

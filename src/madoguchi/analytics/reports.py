@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from madoguchi.analytics import aggregate, metrics
 from madoguchi.analytics.metrics import (
@@ -22,8 +23,9 @@ from madoguchi.analytics.metrics import (
     Period,
     Tally,
 )
-from madoguchi.errors import InvalidInput
-from madoguchi.store.models import Agent, Desk, Shop
+from madoguchi.domain.event_types import EventType
+from madoguchi.errors import Forbidden, InvalidInput
+from madoguchi.store.models import Agent, ConversationEvent, ConversationFact, Desk, Shop
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -129,3 +131,86 @@ def as_csv(report: dict[str, Any]) -> str:
 def _safe_cell(text: str) -> str:
     # A cell starting with = + - @ is run as a formula by spreadsheets: names come from operators and shops.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# Upper edges of the bars of a duration's distribution, in seconds; the last bar is everything longer.
+BUCKETS_S = (10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600)
+
+
+async def distribution(
+    session: AsyncSession, period: Period, metric: str, filters: Filters | None = None
+) -> dict[str, Any]:
+    """How a duration (`wait_s`, `first_response_s`, `handle_s` or `resolution_s`) is spread, in bars:
+    `{"metric", "count", "buckets": [{"from_s", "to_s", "count"}]}` (`to_s` null for the last, open bar)."""
+    if metric not in metrics.DURATIONS:
+        raise InvalidInput(f"metric is one of {', '.join(metrics.DURATIONS)}.")
+    column = getattr(ConversationFact, metric)
+    edges = [0, *BUCKETS_S]
+    bars = [
+        func.count().filter(column >= low, column < high) if high is not None else func.count().filter(column >= low)
+        for low, high in zip(edges, [*BUCKETS_S, None], strict=True)
+    ]
+    row = (await session.execute(select(*bars).where(*metrics.conditions(period, filters or Filters())))).one()
+    buckets = [
+        {"from_s": low, "to_s": high, "count": int(count)}
+        for low, high, count in zip(edges, [*BUCKETS_S, None], row, strict=True)
+    ]
+    return {"metric": metric, "count": sum(bucket["count"] for bucket in buckets), "buckets": buckets}
+
+
+async def ratings(
+    session: AsyncSession,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    at_most: int | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """The customers' ratings given in the period, newest first, with their comments (`at_most` keeps the low
+    ones), for the conversations the filters allow."""
+    filters = filters or Filters()
+    query = (
+        select(ConversationEvent, ConversationFact, Agent.name)
+        .join(ConversationFact, ConversationFact.conversation_id == ConversationEvent.conversation_id)
+        .outerjoin(Agent, Agent.id == ConversationFact.agent_id)
+        .where(
+            ConversationEvent.type == EventType.CSAT_SUBMITTED,
+            ConversationEvent.created_at >= period.start,
+            ConversationEvent.created_at < period.end,
+            *metrics.conditions(None, filters),
+        )
+        .order_by(ConversationEvent.id.desc())
+        .limit(limit)
+    )
+    found = []
+    for event, fact, agent_name in await session.execute(query):
+        score = int(event.data.get("score", 0))
+        if at_most is not None and score > at_most:
+            continue
+        found.append(
+            {
+                "conversation_id": event.conversation_id,
+                "at": event.created_at.isoformat(),
+                "score": score,
+                "comment": event.data.get("comment"),
+                "via": event.data.get("via"),
+                "desk": fact.desk,
+                "shop_id": fact.shop_id,
+                "agent": agent_name,
+                "language": fact.language,
+                "intent": fact.intent,
+            }
+        )
+    return found
+
+
+def scope(agent: Agent, filters: Filters) -> Filters:
+    """The conversations this person may count: supervisors and administrators all of them, a shop's staff
+    their own shop's only, other operators none."""
+    if agent.role in ("admin", "supervisor"):
+        return filters
+    if agent.role == "shop_agent" and agent.shop_id is not None:
+        if filters.shop_id not in (None, agent.shop_id):
+            raise Forbidden("A shop's staff see their own shop's numbers only.")
+        return replace(filters, shop_id=agent.shop_id)
+    raise Forbidden("Reports are for supervisors, administrators and shops' staff (their own shop's numbers).")

@@ -26,6 +26,7 @@ from madoguchi.web import (
     demo_api,
     help_api,
     photos_api,
+    reports_api,
     routing_api,
     sockets,
     triage_api,
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_api.router)
     app.include_router(photos_api.router)
     app.include_router(routing_api.router)
+    app.include_router(reports_api.router)
     app.include_router(help_api.router)
     app.include_router(help_api.console_router)
     app.include_router(triage_api.router)

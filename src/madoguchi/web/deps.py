@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from madoguchi.agents import audit
@@ -61,6 +62,25 @@ async def get_operator(request: Request, tx: TxDep) -> Operator:
 
 
 CurrentOperator = Annotated[Operator, Depends(get_operator)]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """An operator reading at length (reports): a plain session, not a transaction, so that on SQLite the
+    reading does not hold the writers' lock."""
+
+    agent: Agent
+    session: AsyncSession
+    address: str | None
+
+
+async def get_reader(request: Request, runtime: RuntimeDep) -> AsyncIterator[Reader]:
+    async with runtime.sessions() as session:
+        agent, _ = await authenticate(session, request.cookies.get(SESSION_COOKIE))
+        yield Reader(agent, session, request.client.host if request.client else None)
+
+
+CurrentReader = Annotated[Reader, Depends(get_reader)]
 
 
 def public_rate_limit(endpoint: str) -> Callable[[Request], Awaitable[None]]:

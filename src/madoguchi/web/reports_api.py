@@ -1,0 +1,116 @@
+"""Managers' numbers over HTTP: the summary (JSON or CSV), the distribution of a duration, the customers'
+ratings and the staffing plan. Who may see what and every definition live in madoguchi.analytics; this module
+only translates, and writes each read to the audit log (reports are exports of the marketplace's data)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from madoguchi.agents import audit
+from madoguchi.analytics import reports
+from madoguchi.analytics.metrics import Filters as ReportFilters
+from madoguchi.analytics.metrics import GroupBy, Period
+from madoguchi.web.deps import CurrentReader, Reader, RuntimeDep
+from madoguchi.web.schemas import RowId
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+Duration = Literal["wait_s", "first_response_s", "handle_s", "resolution_s"]
+
+
+class PeriodQuery(BaseModel):
+    """The conversations created between two calendar dates (both included) in a time zone, and filters."""
+
+    # A misspelt parameter (group-by, form) is an error, not a silently different report.
+    model_config = ConfigDict(extra="forbid")
+    from_: date = Field(alias="from", description="first day, YYYY-MM-DD")
+    to: date = Field(description="last day, YYYY-MM-DD (included)")
+    tz: str = Field(default="Asia/Tokyo", max_length=64, description="IANA time zone the days are read in")
+    desk: str | None = Field(default=None, max_length=40)
+    channel: str | None = Field(default=None, max_length=20)
+    language: str | None = Field(default=None, max_length=8)
+    intent: str | None = Field(default=None, max_length=60)
+    shop: str | None = Field(default=None, max_length=40, description="a shop's id; a shop's staff get their own")
+    agent_id: RowId | None = None
+
+    def period(self) -> Period:
+        return Period.parse(self.from_.isoformat(), self.to.isoformat(), self.tz)
+
+    def filters(self) -> ReportFilters:
+        return ReportFilters(
+            shop_id=self.shop,
+            desk=self.desk,
+            channel=self.channel,
+            language=self.language,
+            intent=self.intent,
+            agent_id=self.agent_id,
+        )
+
+
+class SummaryQuery(PeriodQuery):
+    group_by: GroupBy | None = None
+    format: Literal["json", "csv"] = "json"
+
+
+class DistributionQuery(PeriodQuery):
+    metric: Duration
+
+
+class RatingsQuery(PeriodQuery):
+    max_score: int | None = Field(default=None, ge=1, le=5, description="only ratings up to this score")
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+async def _log(runtime: RuntimeDep, reader: Reader, action: str, query: BaseModel, filters: ReportFilters) -> None:
+    details: dict[str, Any] = query.model_dump(mode="json", by_alias=True, exclude_none=True)
+    details["shop_scope"] = filters.shop_id
+    async with runtime.transaction() as tx:
+        audit.record(tx.session, reader.agent, action, details=details, address=reader.address)
+        await tx.commit()
+
+
+@router.get(
+    "/summary",
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with `format=csv`"}},
+)
+async def summary(query: Annotated[SummaryQuery, Query()], reader: CurrentReader, runtime: RuntimeDep) -> Any:
+    """Totals and rows of the conversations created in the period (DESIGN.md, "Reports")."""
+    filters = reports.scope(reader.agent, query.filters())
+    period = query.period()
+    report = await reports.summary(reader.session, period, query.group_by, filters)
+    await _log(runtime, reader, f"report.summary.{query.format}", query, filters)
+    if query.format == "csv":
+        name = f"madoguchi-report-{period.first}-{period.last}-{query.group_by or 'total'}.csv"
+        return Response(
+            reports.as_csv(report).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return report
+
+
+@router.get("/distribution")
+async def distribution(
+    query: Annotated[DistributionQuery, Query()], reader: CurrentReader, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """How a duration is spread over the conversations of the period, in bars."""
+    filters = reports.scope(reader.agent, query.filters())
+    result = await reports.distribution(reader.session, query.period(), query.metric, filters)
+    await _log(runtime, reader, "report.distribution", query, filters)
+    return result
+
+
+@router.get("/ratings")
+async def ratings(
+    query: Annotated[RatingsQuery, Query()], reader: CurrentReader, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """The customers' ratings given in the period, newest first, with their comments."""
+    filters = reports.scope(reader.agent, query.filters())
+    found = await reports.ratings(reader.session, query.period(), filters, at_most=query.max_score, limit=query.limit)
+    await _log(runtime, reader, "report.ratings", query, filters)
+    return {"ratings": found}
