@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 import orjson
 
+from madoguchi.analytics.metrics import GROUPS
 from madoguchi.errors import MadoguchiError
 from madoguchi.logs import configure_logging
 from madoguchi.settings import Settings, get_settings
@@ -167,6 +169,125 @@ def seed(if_empty: bool) -> None:
 
     counts = _run(_seed)
     click.echo("demo data already present" if counts is None else f"demo data loaded: {counts}")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--from", "first", metavar="YYYY-MM-DD", help="First day (default: 29 days before --to).")
+@click.option("--to", "last", metavar="YYYY-MM-DD", help="Last day, included (default: today).")
+@click.option("--group-by", type=click.Choice(GROUPS), default=None, help="One row per value; totals only without.")
+@click.option("--tz", default="Asia/Tokyo", show_default=True, help="Time zone the days are read in.")
+@click.option("--shop", default=None, help="Only this shop's conversations.")
+@click.option("--json", "as_json", is_flag=True, help="JSON (the default).")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a byte order mark, as Excel in Japan reads it.")
+@click.pass_context
+def report(
+    ctx: click.Context,
+    first: str | None,
+    last: str | None,
+    group_by: str | None,
+    tz: str,
+    shop: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Managers' numbers of the conversations created in a period (see docs/reports.md)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if as_json and as_csv:
+        raise click.UsageError("Choose one of --json and --csv.")
+    from datetime import date, timedelta
+    from zoneinfo import ZoneInfo
+
+    from madoguchi.agents import audit
+    from madoguchi.analytics import reports
+    from madoguchi.analytics.metrics import Filters, Period
+    from madoguchi.domain.clock import utcnow
+    from madoguchi.store.db import create_engine, session_factory
+    from madoguchi.store.migrate import check_schema
+
+    settings = _settings()
+
+    async def _report() -> dict[str, Any]:
+        try:
+            today = utcnow().astimezone(ZoneInfo(tz)).date()
+        except (KeyError, ValueError):
+            today = utcnow().date()  # Period.parse says what is wrong with the zone
+        to = last or today.isoformat()
+        try:
+            start = first or (date.fromisoformat(to) - timedelta(days=29)).isoformat()
+        except ValueError:
+            start = to  # Period.parse says what is wrong with the date
+        period = Period.parse(start, to, tz)
+        engine = create_engine(settings.database_url)
+        try:
+            await check_schema(engine)
+            async with session_factory(engine)() as session:
+                result = await reports.summary(session, period, group_by, Filters(shop_id=shop))
+                audit.record(
+                    session,
+                    None,
+                    f"report.summary.{'csv' if as_csv else 'json'}",
+                    details={"from": start, "to": to, "group_by": group_by, "tz": tz, "shop": shop},
+                    actor=f"cli:{getpass.getuser()}",
+                )
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    result = _run(_report)
+    if as_csv:
+        sys.stdout.write(reports.as_csv(result))
+    else:
+        click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+
+
+@report.command("check")
+def report_check() -> None:
+    """Fold every conversation's facts from its events again and compare with the facts kept (exit 1 if any
+    differ)."""
+    from madoguchi.conversations import facts
+    from madoguchi.store.db import create_engine, session_factory
+
+    settings = _settings()
+
+    async def _check() -> list[str]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await facts.disagreements(session)
+        finally:
+            await engine.dispose()
+
+    found = _run(_check)
+    for line in found[:100]:
+        click.echo(line)
+    if found:
+        raise click.ClickException(
+            f"{len(found)} kept facts differ from the event log: run `madoguchi report rebuild`."
+        )
+    click.echo("the kept facts agree with the event log")
+
+
+@report.command("rebuild")
+def report_rebuild() -> None:
+    """Fold every conversation's facts from its event log anew."""
+    from madoguchi.conversations import facts
+    from madoguchi.store.db import create_engine, session_factory
+
+    settings = _settings()
+
+    async def _rebuild() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                done = await facts.rebuild(session)
+                await session.commit()
+                return done
+        finally:
+            await engine.dispose()
+
+    click.echo(f"facts folded from the event log for {_run(_rebuild)} conversations")
 
 
 @main.group()
