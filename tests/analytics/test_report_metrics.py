@@ -7,14 +7,14 @@ engine; and the facts kept in the events' transactions must equal the facts fold
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from madoguchi.analytics import metrics, reports
+from madoguchi.analytics import aggregate, metrics, reports
 from madoguchi.analytics.metrics import Filters, Period
 from madoguchi.conversations import actions, events, facts
 from madoguchi.errors import InvalidInput
@@ -248,15 +248,12 @@ async def test_every_metric_of_a_scripted_set_of_conversations(runtime: Runtime,
     assert [row["key"] for row in shop_only["rows"]] == ["cancel_order"]
 
 
-async def test_the_database_engine_counts_what_the_reference_engine_counts(
-    runtime: Runtime, clock: Clock, settings: Settings
-) -> None:
-    if settings.is_sqlite:
-        pytest.skip("SQLite has one engine, the reference itself (the other test pins it)")
+async def test_the_database_engine_counts_what_the_reference_engine_counts(runtime: Runtime, clock: Clock) -> None:
     await play(Script(runtime, clock))
     period = Period.parse("2026-12-30", "2027-01-03")
     async with runtime.sessions() as session:
         for group_by in (None, *metrics.GROUPS):
+            assert aggregate.supports(session.get_bind().dialect.name, period, group_by)
             by_database = await reports.summary(session, period, group_by)
             total, groups = await metrics.tally_rows(session, period, group_by, Filters())
             assert by_database["totals"] == total.row(), group_by
@@ -265,6 +262,15 @@ async def test_the_database_engine_counts_what_the_reference_engine_counts(
             for key, tally in groups.items():
                 expected = tally.row()
                 assert {name: rows[key][name] for name in expected} == expected, (group_by, key)
+
+
+def test_sqlite_leaves_days_and_hours_across_a_change_of_summer_time_to_the_reference_engine() -> None:
+    across = Period.parse("2026-03-01", "2026-03-31", "Europe/Berlin")
+    assert aggregate.local_offset(across) is None
+    assert not aggregate.supports("sqlite", across, "day")
+    assert aggregate.supports("sqlite", across, "desk")
+    assert aggregate.supports("postgresql", across, "hour")
+    assert aggregate.local_offset(Period.parse("2026-03-01", "2026-03-31")) == timedelta(hours=9)
 
 
 def test_a_period_is_read_in_its_time_zone_and_refuses_what_it_cannot_read() -> None:

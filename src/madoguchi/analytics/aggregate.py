@@ -1,15 +1,20 @@
-"""The PostgreSQL engine of the summary: the database groups and aggregates the facts, one pass for the rows
-and the totals together (`GROUPING SETS`), so a month of millions of conversations is never read out.
+"""The database engine of the summary: the database groups, counts and sums the facts, so a month of millions of
+conversations is never read out row by row.
 
-It computes exactly what `reports.Tally` does row by row (a test holds both equal): `percentile_cont` is the
-interpolated percentile NumPy's `linear` method gives.
+On PostgreSQL one pass gives the rows and the totals together (`GROUPING SETS`) with the percentiles
+(`percentile_cont`, the interpolated percentile NumPy's `linear` method gives). SQLite has neither: the
+counts take one query for the rows and one for the totals, and the percentiles are taken here from the
+durations alone (four numbers and a key a conversation). It computes exactly what `metrics.Tally` does
+conversation by conversation; a test holds them equal on both databases.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, case, cast, func, select, tuple_
+import numpy as np
+from sqlalchemy import String, case, cast, func, literal, select, tuple_
 
 from madoguchi.analytics.metrics import (
     BOT_DESK,
@@ -24,6 +29,7 @@ from madoguchi.analytics.metrics import (
     Period,
     Tally,
     conditions,
+    durations_stats,
     rounded,
 )
 from madoguchi.store.models import ConversationFact as F
@@ -32,7 +38,22 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def _key(group_by: str, tz: str) -> Any:
+def local_offset(period: Period) -> timedelta | None:
+    """The time zone's one offset from UTC over the whole period, or None when it changes (summer time)."""
+    offsets = {period.start.utcoffset(), period.end.utcoffset()}
+    day = period.start
+    while day < period.end and len(offsets) == 1:
+        offsets.add(day.astimezone(period.tz).utcoffset())
+        day += timedelta(days=1)
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def supports(dialect: str, period: Period, group_by: str | None) -> bool:
+    """Whether the database can group this report itself (SQLite reads days and hours at one fixed offset)."""
+    return dialect == "postgresql" or group_by not in ("day", "hour") or local_offset(period) is not None
+
+
+def _key(group_by: str, period: Period, dialect: str) -> Any:
     if group_by == "desk":
         return func.coalesce(F.desk, case((F.handed_over, UNROUTED), else_=BOT_DESK))
     if group_by == "intent":
@@ -45,8 +66,14 @@ def _key(group_by: str, tz: str) -> Any:
         return F.channel
     if group_by == "language":
         return func.coalesce(F.language, UNKNOWN)
-    local = func.timezone(tz, F.created_at)
-    return func.to_char(local, "YYYY-MM-DD" if group_by == "day" else 'YYYY-MM-DD"T"HH24:00')
+    if dialect == "postgresql":
+        local = func.timezone(period.tz.key, F.created_at)
+        return func.to_char(local, "YYYY-MM-DD" if group_by == "day" else 'YYYY-MM-DD"T"HH24:00')
+    offset = local_offset(period)
+    if offset is None:
+        raise ValueError("SQLite groups days and hours at a fixed offset: ask supports() first")
+    shift = f"{int(offset.total_seconds()):+d} seconds"
+    return func.strftime("%Y-%m-%d" if group_by == "day" else "%Y-%m-%dT%H:00", F.created_at, shift)
 
 
 def _count(condition: Any) -> Any:
@@ -89,34 +116,73 @@ def _durations() -> dict[str, Any]:
 
 
 _DURATIONS = _durations()
+DURATION_COLUMNS = [getattr(F, name) for name in DURATIONS]
+
+
+def _present(column: Any) -> Any:
+    return column[column >= 0]
+
+
+def _tally(row: Any, stats: dict[str, dict[str, float | None]]) -> Tally:
+    tally = Tally(**{name: int(getattr(row, name) or 0) for name in _COUNTS})
+    tally.stats = stats
+    return tally
+
+
+def _stats_of(row: Any) -> dict[str, dict[str, float | None]]:
+    return {
+        name: {stat: rounded(getattr(row, f"{name}__{stat}")) for stat in ("p50", "p90", "mean")} for name in DURATIONS
+    }
 
 
 async def tally_rows(
     session: AsyncSession, period: Period, group_by: str | None, filters: Filters
 ) -> tuple[Tally, dict[str, Tally]]:
-    aggregates = {**_COUNTS, **_DURATIONS}
-    labelled = [expression.label(name.replace(".", "__")) for name, expression in aggregates.items()]
-    if group_by is None:
-        query = select(*labelled).where(*conditions(period, filters))
-        keyed: list[tuple[str | None, Any]] = [(None, row) for row in await session.execute(query)]
-    else:
-        key = _key(group_by, period.tz.key)
+    """The totals and the rows by `group_by` (see `supports` for what SQLite can group)."""
+    dialect = session.get_bind().dialect.name
+    where = conditions(period, filters)
+    key = _key(group_by, period, dialect) if group_by is not None else None
+    counts = [expression.label(name) for name, expression in _COUNTS.items()]
+    if dialect == "postgresql":
+        percentiles = [expression.label(name.replace(".", "__")) for name, expression in _DURATIONS.items()]
+        if key is None:
+            row = (await session.execute(select(*counts, *percentiles).where(*where))).one()
+            return _tally(row, _stats_of(row)), {}
         query = (
-            select(key.label("key"), func.grouping(key).label("is_total"), *labelled)
-            .where(*conditions(period, filters))
+            select(key.label("key"), func.grouping(key).label("is_total"), *counts, *percentiles)
+            .where(*where)
             .group_by(func.grouping_sets(tuple_(key), tuple_()))
         )
-        keyed = [(None if row.is_total else row.key, row) for row in await session.execute(query)]
-    total = Tally()
-    groups: dict[str, Tally] = {}
-    for key_value, row in keyed:
-        tally = Tally(**{name: int(getattr(row, name) or 0) for name in _COUNTS})
-        tally.stats = {
-            name: {stat: rounded(getattr(row, f"{name}__{stat}")) for stat in ("p50", "p90", "mean")}
-            for name in DURATIONS
-        }
-        if key_value is None:
-            total = tally
-        else:
-            groups[str(key_value)] = tally
+        total = Tally()
+        groups: dict[str, Tally] = {}
+        for row in await session.execute(query):
+            if row.is_total:
+                total = _tally(row, _stats_of(row))
+            else:
+                groups[str(row.key)] = _tally(row, _stats_of(row))
+        return total, groups
+
+    # SQLite: the counts by the database, the percentiles from the durations read here. A missing duration is
+    # read as -1 (durations are never negative), so that the columns arrive as plain floats.
+    keyed = select(
+        key.label("key") if key is not None else literal("").label("key"),
+        *(func.coalesce(column, -1.0) for column in DURATION_COLUMNS),
+    ).where(*where)
+    rows = (await session.execute(keyed)).all()
+    keys = np.array([row[0] for row in rows], dtype=object)
+    table = np.array([row[1:] for row in rows], dtype=float).reshape(len(rows), len(DURATIONS))
+    durations: dict[str, dict[str, Any]] = {}
+    every = {name: _present(table[:, index]) for index, name in enumerate(DURATIONS)}
+    if key is not None and rows:
+        names, inverse = np.unique(keys.astype(str), return_inverse=True)
+        for position, name_of_row in enumerate(names):
+            chosen = table[inverse == position]
+            durations[str(name_of_row)] = {name: _present(chosen[:, index]) for index, name in enumerate(DURATIONS)}
+    total_row = (await session.execute(select(*counts).where(*where))).one()
+    total = _tally(total_row, {name: durations_stats(values) for name, values in every.items()})
+    groups = {}
+    if key is not None:
+        for row in await session.execute(select(key.label("key"), *counts).where(*where).group_by(key)):
+            found = durations.get(str(row.key)) or {name: () for name in DURATIONS}
+            groups[str(row.key)] = _tally(row, {name: durations_stats(found[name]) for name in DURATIONS})
     return total, groups

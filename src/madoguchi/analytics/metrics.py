@@ -114,8 +114,9 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _durations(values: Sequence[float]) -> dict[str, float | None]:
-    if not values:
+def durations_stats(values: Sequence[float]) -> dict[str, float | None]:
+    """p50, p90 (interpolated, as `percentile_cont`) and mean of some durations."""
+    if not len(values):
         return {"p50": None, "p90": None, "mean": None}
     array = np.asarray(values, dtype=float)
     p50, p90 = np.percentile(array, [50, 90], method="linear")
@@ -174,7 +175,7 @@ class Tally:
                 self.values[name].append(value)
 
     def row(self) -> dict[str, Any]:
-        stats = self.stats or {name: _durations(values) for name, values in self.values.items()}
+        stats = self.stats or {name: durations_stats(values) for name, values in self.values.items()}
         decided = self.bot_resolved + self.handed_over
         return {
             "conversations": self.conversations,

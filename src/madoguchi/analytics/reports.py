@@ -56,8 +56,7 @@ async def summary(
     if group_by is not None and group_by not in GROUPS:
         raise InvalidInput(f"group_by is one of {', '.join(GROUPS)} (or absent for the totals only).")
     filters = filters or Filters()
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    if aggregate.supports(session.get_bind().dialect.name, period, group_by):
         total, groups = await aggregate.tally_rows(session, period, group_by, filters)
     else:
         total, groups = await metrics.tally_rows(session, period, group_by, filters)
