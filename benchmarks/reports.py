@@ -104,7 +104,7 @@ class Generator:
             self.next_event_id += 1
 
         add("conversation.created", "customer", {"state": "bot", "desk": None, "channel": channel, "shop_id": shop}, at)
-        add("message.created", "customer", {"message_id": str(uuid.uuid4()), "private": False}, at)
+        add("message.created", "customer", {"message_id": "c", "private": False}, at)
         add(
             "message.classified",
             "nlu",
