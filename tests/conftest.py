@@ -23,11 +23,12 @@ import uvicorn
 from redis.asyncio import Redis
 from sqlalchemy import event, text
 
+from madoguchi.conversations import facts
 from madoguchi.demo.seed import seed
 from madoguchi.domain.clock import CLOCK, Clock
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
-from madoguchi.store.migrate import upgrade
+from madoguchi.store.migrate import current_revision, head_revision, upgrade
 from madoguchi.store.models import Conversation, ConversationEvent
 from madoguchi.web.app import create_app
 
@@ -162,15 +163,34 @@ async def _reset_postgres(url: str) -> None:
         pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
     ]
 )
-async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Settings of a process on a clean demo database: SQLite alone, or PostgreSQL with the Redis bus."""
+async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
+    """Settings of a process on a clean demo database: SQLite alone, or PostgreSQL with the Redis bus.
+
+    Whatever the test did, the facts kept for reports must then say what its event log says."""
     if request.param == "sqlite":
         path = tmp_path / "madoguchi.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return Settings(environment="test", database_url=f"sqlite+aiosqlite:///{path}", smtp_listen="")
-    url = request.getfixturevalue("postgres_database")
-    await _reset_postgres(url)
-    return Settings(environment="test", database_url=url, redis_url=REDIS_URL, bus_channel=BUS_CHANNEL, smtp_listen="")
+        settings = Settings(environment="test", database_url=f"sqlite+aiosqlite:///{path}", smtp_listen="")
+    else:
+        url = request.getfixturevalue("postgres_database")
+        await _reset_postgres(url)
+        settings = Settings(
+            environment="test", database_url=url, redis_url=REDIS_URL, bus_channel=BUS_CHANNEL, smtp_listen=""
+        )
+    yield settings
+    await _facts_agree_with_the_events(settings.database_url)
+
+
+async def _facts_agree_with_the_events(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            if await current_revision(engine) != head_revision():
+                return  # a test of the schema itself left it at another revision: no facts to compare
+            differing = await facts.disagreements(session)
+    finally:
+        await engine.dispose()
+    assert not differing, "kept facts differ from the event log:\n" + "\n".join(differing[:20])
 
 
 @asynccontextmanager
