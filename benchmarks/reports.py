@@ -386,26 +386,37 @@ async def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the filled database for another run")
+    parser.add_argument("--reuse", action="store_true", help="ask a database kept by --keep instead of filling one")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="madoguchi-bench-reports-"))
+    workdir = Path(tempfile.gettempdir()) / "madoguchi-bench-reports"
+    workdir.mkdir(exist_ok=True)
     if args.backend == "postgresql":
-        admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=10)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DB}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{POSTGRES_BENCH_DB}"')
-        await admin.close()
         url = f"postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/{POSTGRES_BENCH_DB}"
     else:
-        url = f"sqlite+aiosqlite:///{workdir / 'reports.db'}"
+        url = f"sqlite+aiosqlite:///{workdir / f'reports-{args.conversations}.db'}"
+    events = 0
     try:
-        print(f"filling {args.backend} with {args.conversations:,} conversations over {DAYS} days", flush=True)
-        events, fill_s = await fill(url, args.conversations, args.seed)
-        print(f"filled in {fill_s:.0f} s; asking", flush=True)
+        if not args.reuse:
+            if args.backend == "postgresql":
+                admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=10)
+                await admin.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DB}" WITH (FORCE)')
+                await admin.execute(f'CREATE DATABASE "{POSTGRES_BENCH_DB}"')
+                await admin.close()
+            else:
+                (workdir / f"reports-{args.conversations}.db").unlink(missing_ok=True)
+            print(f"filling {args.backend} with {args.conversations:,} conversations over {DAYS} days", flush=True)
+            events, fill_s = await fill(url, args.conversations, args.seed)
+            print(f"filled in {fill_s:.0f} s; asking", flush=True)
         results = await measure(url, args.repeat)
     finally:
-        if args.backend == "postgresql":
-            admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=10)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DB}" WITH (FORCE)')
-            await admin.close()
+        if not args.keep:
+            if args.backend == "postgresql":
+                admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=10)
+                await admin.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DB}" WITH (FORCE)')
+                await admin.close()
+            else:
+                (workdir / f"reports-{args.conversations}.db").unlink(missing_ok=True)
     summary = {
         "backend": args.backend,
         "conversations": args.conversations,

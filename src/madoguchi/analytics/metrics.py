@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 from sqlalchemy import select
 
+from madoguchi.domain.routing_map import DeskId
 from madoguchi.errors import InvalidInput
 from madoguchi.store.models import ConversationFact
 
@@ -46,7 +47,7 @@ MAX_DAYS = 366
 SERVICE_LEVEL_S = 60.0
 LOW_CSAT = 2
 # What a conversation without a value of the dimension is counted under.
-BOT_DESK = "bot"
+BOT_DESK = DeskId.BOT.value
 UNROUTED = "unrouted"
 PLATFORM = "platform"
 UNASSIGNED = "unassigned"
