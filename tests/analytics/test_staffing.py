@@ -2,7 +2,7 @@
 the real actions at known quarters of an hour, handle times of known length, a shop's inbox shared by two shops,
 a conversation at each edge of the history and one the bot kept. The counts are checked against Erlang C by hand
 and by `madoguchi.routing.erlang`, on both databases (the same numbers on each); then closed hours, a public
-holiday, another time zone and a shop's own inbox."""
+holiday, another time zone and a shop's own inbox; and over HTTP who sees what and what a bad query is told."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -21,8 +22,9 @@ from madoguchi.errors import InvalidInput
 from madoguchi.routing import erlang
 from madoguchi.routing.desks import is_public_holiday
 from madoguchi.runtime import Runtime, start_runtime, stop_runtime
-from madoguchi.store.models import ConversationFact
+from madoguchi.store.models import AuditEntry, ConversationFact
 from tests.analytics.test_report_metrics import Script
+from tests.helpers import AGENT_TANAKA, SHOP_AGENT_KOBAYASHI, SHOP_AGENT_YAMADA, Console
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from madoguchi.settings import Settings
 
 JST = ZoneInfo("Asia/Tokyo")
+SUPERVISOR = ("nakamura@madoguchi.localhost", "demo-supervisor")
 # The test clock stands on Wednesday 9 December 2026: the plan week is the one from Monday 14 December, and the
 # history the four whole weeks before the current one, Monday 9 November to Sunday 6 December (the week of 7
 # December is not over, so it is not read).
@@ -321,3 +324,89 @@ def test_the_handle_time_has_a_floor_and_a_default() -> None:
     assert busy.peak_per_hour(0, 10, weeks=4) == 6.0
     assert busy.peak_per_hour(0, 11, weeks=4) == 0.0
     assert staffing.agents_for(0.0, 300.0, Target()) == 0
+
+
+# Over HTTP.
+
+
+async def test_supervisors_get_the_plan_and_each_read_is_audited(
+    history: None, server: str, settings: Settings
+) -> None:
+    async with Console(server, *SUPERVISOR) as console:
+        answer = await console.get("/api/v1/reports/staffing")
+        assert answer.status_code == 200, answer.text
+        plan = answer.json()
+        assert plan["week_of"] == PLAN_WEEK
+        assert _staffed(_desks(plan)["platform_cs"])[(PLAN_WEEK, 10)] == 4
+        assert _desks(plan)["platform_cs"]["label"] == {
+            "ja": "まどぐちモール カスタマーサービス",
+            "en": "Madoguchi Mall Customer Service",
+        }
+        # Empty parameters, as a URL template sends them, are the defaults.
+        blank = (await console.get("/api/v1/reports/staffing?weeks=4&week=&desk=&tz=")).json()
+        assert blank == plan
+        one = (await console.get("/api/v1/reports/staffing?weeks=2&week=2027-01-11&desk=payments&tz=Asia/Tokyo")).json()
+        assert [entry["desk"] for entry in one["desks"]] == ["payments"]
+        assert one["weeks_of_history"] == 2
+        shop = (await console.get("/api/v1/reports/staffing?shop=hikari-denki")).json()
+        assert shop["desks"][0]["shop"]["id"] == "hikari-denki"
+        stricter = (await console.get("/api/v1/reports/staffing?desk=platform_cs&service_level=0.9&within_s=20")).json()
+        assert stricter["target"] == {"service_level": 0.9, "within_s": 20}
+        assert _staffed(stricter["desks"][0])[(PLAN_WEEK, 10)] > 4
+
+    runtime = await start_runtime(settings)
+    try:
+        async with runtime.sessions() as session:
+            entries = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "report.staffing")))
+    finally:
+        await stop_runtime(runtime)
+    assert len(entries) == 5
+    asked = {"weeks": 2, "week": "2027-01-11", "desk": "payments", "shop_scope": None}
+    assert any(asked.items() <= entry.details.items() for entry in entries)
+    assert any(entry.details.get("shop_scope") == "hikari-denki" for entry in entries)
+
+
+async def test_a_shops_staff_get_their_own_inbox_only(history: None, server: str) -> None:
+    async with Console(server, *SHOP_AGENT_KOBAYASHI) as own, Console(server, *SHOP_AGENT_YAMADA) as other:
+        mine = (await own.get("/api/v1/reports/staffing")).json()
+        assert [(entry["desk"], entry["shop"]["id"]) for entry in mine["desks"]] == [("shop", "hikari-denki")]
+        assert _staffed(mine["desks"][0]) == {("2026-12-15", 11): 4}
+        theirs = (await other.get("/api/v1/reports/staffing")).json()
+        assert [(entry["desk"], entry["shop"]["id"]) for entry in theirs["desks"]] == [("shop", "kyoto-kotonoha")]
+        assert theirs["desks"][0]["arrivals_per_week"] == 1.0
+
+        asked = await own.get("/api/v1/reports/staffing?shop=kyoto-kotonoha")
+        assert asked.status_code == 403
+        assert "own shop" in asked.json()["message"]
+        elsewhere = await own.get("/api/v1/reports/staffing?desk=platform_cs")
+        assert elsewhere.status_code == 422
+        assert "own inbox" in elsewhere.json()["message"]
+
+
+async def test_operators_and_strangers_get_no_plan(server: str) -> None:
+    async with Console(server, *AGENT_TANAKA) as operator:
+        assert (await operator.get("/api/v1/reports/staffing")).status_code == 403
+    async with httpx.AsyncClient(base_url=server) as stranger:
+        assert (await stranger.get("/api/v1/reports/staffing")).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("week=2026-12-15", "Monday"),
+        ("week=14/12/2026", "week"),
+        ("weeks=0", "weeks"),
+        ("weeks=13", "weeks"),
+        ("tz=Mars/Olympus", "time zone"),
+        ("desk=nowhere", "Unknown desk"),
+        ("desk=card_issuer", "Unknown desk"),
+        ("shop=nowhere", "Unknown shop"),
+        ("service_level=1.5", "service_level"),
+        ("weeks=4&wekk=2026-12-14", "wekk"),
+    ],
+)
+async def test_a_staffing_query_it_cannot_answer_is_told_what_is_wrong(server: str, query: str, says: str) -> None:
+    async with Console(server, *SUPERVISOR) as console:
+        answer = await console.get(f"/api/v1/reports/staffing?{query}")
+    assert answer.status_code == 422, answer.text
+    assert says in answer.text

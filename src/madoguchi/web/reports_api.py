@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from madoguchi.agents import audit
-from madoguchi.analytics import reports
+from madoguchi.analytics import reports, staffing
 from madoguchi.analytics.metrics import Filters as ReportFilters
 from madoguchi.analytics.metrics import GroupBy, Period
 from madoguchi.web.deps import CurrentReader, Reader, RuntimeDep
@@ -66,6 +66,29 @@ class RatingsQuery(PeriodQuery):
     limit: int = Field(default=200, ge=1, le=1000)
 
 
+class StaffingQuery(BaseModel):
+    """The week to plan, the weeks of history it is planned from, and what to plan for."""
+
+    model_config = ConfigDict(extra="forbid")
+    weeks: int = Field(
+        default=staffing.DEFAULT_WEEKS, ge=1, le=staffing.MAX_WEEKS, description="whole weeks of history, 1-12"
+    )
+    week: date | None = Field(default=None, description="the plan week's Monday, YYYY-MM-DD (default: next Monday)")
+    tz: str = Field(default="Asia/Tokyo", max_length=64, description="IANA time zone the weeks and hours are read in")
+    desk: str | None = Field(default=None, max_length=40)
+    shop: str | None = Field(default=None, max_length=40, description="a shop's id; a shop's staff get their own")
+    service_level: float = Field(default=staffing.SERVICE_LEVEL, gt=0, lt=1, description="share answered in time")
+    within_s: float = Field(default=staffing.WITHIN_S, ge=0, le=3600, description="seconds to answer within")
+
+    @field_validator("week", "desk", "shop", "tz", mode="before")
+    @classmethod
+    def _empty_is_absent(cls, value: Any, info: ValidationInfo) -> Any:
+        # A form or a chart's URL template sends `desk=` for "every desk": an empty value is the default.
+        if value == "":
+            return "Asia/Tokyo" if info.field_name == "tz" else None
+        return value
+
+
 async def _log(runtime: RuntimeDep, reader: Reader, action: str, query: BaseModel, filters: ReportFilters) -> None:
     details: dict[str, Any] = query.model_dump(mode="json", by_alias=True, exclude_none=True)
     details["shop_scope"] = filters.shop_id
@@ -114,3 +137,24 @@ async def ratings(
     found = await reports.ratings(reader.session, query.period(), filters, at_most=query.max_score, limit=query.limit)
     await _log(runtime, reader, "report.ratings", query, filters)
     return {"ratings": found}
+
+
+@router.get("/staffing")
+async def staffing_plan(
+    query: Annotated[StaffingQuery, Query()], reader: CurrentReader, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """The operators each desk needs in each hour of a week, by Erlang C on its busiest quarters of an hour
+    (docs/reports.md, "Staffing")."""
+    filters = reports.scope(reader.agent, ReportFilters(shop_id=query.shop, desk=query.desk))
+    result = await staffing.plan(
+        reader.session,
+        runtime.clock.now(),
+        weeks=query.weeks,
+        week=query.week,
+        tz=query.tz,
+        desk=filters.desk,
+        shop_id=filters.shop_id,
+        target=staffing.Target(query.service_level, query.within_s),
+    )
+    await _log(runtime, reader, "report.staffing", query, filters)
+    return result
