@@ -242,6 +242,92 @@ def report(
         click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
 
 
+@report.command("staffing")
+@click.option("--weeks", type=int, default=4, show_default=True, help="Whole weeks of history to plan from (1-12).")
+@click.option("--week", metavar="YYYY-MM-DD", default=None, help="The plan week's Monday (default: next Monday).")
+@click.option("--desk", default=None, help="Only this desk.")
+@click.option("--shop", default=None, help="Only this shop's inbox (its arrivals and its own hours).")
+@click.option("--tz", default="Asia/Tokyo", show_default=True, help="Time zone the weeks and hours are read in.")
+@click.option("--service-level", type=float, default=0.8, show_default=True, help="Share to answer in time.")
+@click.option("--within", "within_s", type=float, default=60.0, show_default=True, help="Seconds to answer within.")
+@click.option("--json", "as_json", is_flag=True, help="JSON, as GET /api/v1/reports/staffing answers.")
+def report_staffing(
+    weeks: int,
+    week: str | None,
+    desk: str | None,
+    shop: str | None,
+    tz: str,
+    service_level: float,
+    within_s: float,
+    as_json: bool,
+) -> None:
+    """Operators each desk needs in each hour of a week, by Erlang C on its busiest quarters of an hour."""
+    from madoguchi.agents import audit
+    from madoguchi.analytics import staffing
+    from madoguchi.domain.clock import utcnow
+    from madoguchi.store.db import create_engine, session_factory
+    from madoguchi.store.migrate import check_schema
+
+    settings = _settings()
+
+    async def _plan() -> dict[str, Any]:
+        target = staffing.Target(service_level, within_s)
+        engine = create_engine(settings.database_url)
+        try:
+            await check_schema(engine)
+            async with session_factory(engine)() as session:
+                result = await staffing.plan(
+                    session, utcnow(), weeks=weeks, week=week, tz=tz, desk=desk, shop_id=shop, target=target
+                )
+                audit.record(
+                    session,
+                    None,
+                    f"report.staffing.{'json' if as_json else 'table'}",
+                    details={
+                        "weeks": weeks,
+                        "week": week,
+                        "desk": desk,
+                        "shop": shop,
+                        "tz": tz,
+                        "service_level": service_level,
+                        "within_s": within_s,
+                    },
+                    actor=f"cli:{getpass.getuser()}",
+                )
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    result = _run(_plan)
+    click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() if as_json else _staffing_table(result))
+
+
+def _staffing_table(plan: dict[str, Any]) -> str:
+    """The plan as text: per desk, a line per day with the agents needed in each hour (`·` closed)."""
+    target = plan["target"]
+    history = plan["history"]
+    lines = [
+        f"Operators needed to answer {target['service_level']:.0%} within {target['within_s']} s, week of"
+        f" {plan['week_of']} ({plan['tz']}), from {plan['weeks_of_history']} weeks of history"
+        f" ({history['from']} to {history['to']}); · = closed",
+    ]
+    header = " " * len("Mon 12-14") + "".join(f"{hour:>4}" for hour in range(24))
+    for entry in plan["desks"]:
+        name = entry["desk"] + (f" ({entry['shop']['id']})" if entry["shop"] else "")
+        lines += [
+            "",
+            f"{name}: {entry['arrivals_per_week']} arrivals a week, handle time {entry['handle_s']} s"
+            f" ({entry['handled']} handled), at most {entry['peak_agents']} at once",
+            header,
+        ]
+        for start in range(0, len(entry["hours"]), 24):
+            day = entry["hours"][start : start + 24]
+            cells = "".join(f"{hour['agents'] if hour['open'] else '·':>4}" for hour in day)
+            lines.append(f"{day[0]['weekday'].capitalize()} {day[0]['date'][5:]}{cells}")
+    return "\n".join(lines)
+
+
 @report.command("check")
 def report_check() -> None:
     """Fold every conversation's facts from its events again and compare with the facts kept (exit 1 if any

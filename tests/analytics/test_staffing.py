@@ -1,33 +1,38 @@
 """The staffing plan, to the agent, over four scripted weeks of history on the test clock: arrivals queued through
 the real actions at known quarters of an hour, handle times of known length, a shop's inbox shared by two shops,
 a conversation at each edge of the history and one the bot kept. The counts are checked against Erlang C by hand
-and by `madoguchi.routing.erlang`, on both databases (the same numbers on each); then closed hours, a public
-holiday, another time zone and a shop's own inbox; and over HTTP who sees what and what a bad query is told."""
+and by `madoguchi.routing.erlang`, on both databases (the same numbers on each); then closed hours and a
+public holiday, who sees what over HTTP, bad queries, and the command."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import orjson
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from madoguchi.analytics import staffing
 from madoguchi.analytics.staffing import History, Target, Weeks
+from madoguchi.cli import main
 from madoguchi.conversations import actions
 from madoguchi.errors import InvalidInput
 from madoguchi.routing import erlang
 from madoguchi.routing.desks import is_public_holiday
 from madoguchi.runtime import Runtime, start_runtime, stop_runtime
+from madoguchi.settings import get_settings
 from madoguchi.store.models import AuditEntry, ConversationFact
 from tests.analytics.test_report_metrics import Script
 from tests.helpers import AGENT_TANAKA, SHOP_AGENT_KOBAYASHI, SHOP_AGENT_YAMADA, Console
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterator
 
     from madoguchi.domain.clock import Clock
     from madoguchi.settings import Settings
@@ -326,7 +331,7 @@ def test_the_handle_time_has_a_floor_and_a_default() -> None:
     assert staffing.agents_for(0.0, 300.0, Target()) == 0
 
 
-# Over HTTP.
+# Over HTTP and on the command line.
 
 
 async def test_supervisors_get_the_plan_and_each_read_is_audited(
@@ -410,3 +415,53 @@ async def test_a_staffing_query_it_cannot_answer_is_told_what_is_wrong(server: s
         answer = await console.get(f"/api/v1/reports/staffing?{query}")
     assert answer.status_code == 422, answer.text
     assert says in answer.text
+
+
+@pytest.fixture
+def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("MADOGUCHI_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+async def _audited(settings: Settings, like: str) -> list[str]:
+    runtime = await start_runtime(settings)
+    try:
+        async with runtime.sessions() as session:
+            return list(await session.scalars(select(AuditEntry.action).where(AuditEntry.action.like(like))))
+    finally:
+        await stop_runtime(runtime)
+
+
+def test_the_command_prints_the_plan_as_json_or_as_a_table(history: None, cli: CliRunner, settings: Settings) -> None:
+    outcome = cli.invoke(main, ["report", "staffing", "--json"])
+    assert outcome.exit_code == 0, outcome.output
+    plan = orjson.loads(outcome.output)
+    assert plan["week_of"] == PLAN_WEEK
+    assert _staffed(_desks(plan)["platform_cs"])[(PLAN_WEEK, 10)] == 4
+
+    outcome = cli.invoke(
+        main, ["report", "staffing", "--json", "--weeks", "2", "--week", "2027-01-11", "--desk", "shop"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    plan = orjson.loads(outcome.output)
+    assert (plan["week_of"], plan["weeks_of_history"]) == ("2027-01-11", 2)
+    assert [entry["desk"] for entry in plan["desks"]] == ["shop"]
+
+    table = cli.invoke(main, ["report", "staffing", "--desk", "platform_cs"])
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert "80% within 60 s" in lines[0]
+    monday = next(line for line in lines if line.startswith("Mon 12-14"))
+    cells = monday[len("Mon 12-14") :].split()
+    assert len(cells) == 24
+    assert cells[10] == "4"
+    assert cells[14] == "1"
+
+    refused = cli.invoke(main, ["report", "staffing", "--week", "2026-12-15"])
+    assert refused.exit_code != 0
+    assert "Monday" in refused.output
+
+    audited = asyncio.run(_audited(settings, "report.staffing%"))
+    assert sorted(audited) == ["report.staffing.json", "report.staffing.json", "report.staffing.table"]
