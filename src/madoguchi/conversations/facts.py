@@ -44,6 +44,34 @@ _KEPT_CALLBACK = "answered"
 _COLUMNS = [column.key for column in ConversationFact.__table__.columns]
 
 
+# What `fold` reads; any other event leaves the facts as they are.
+_FOLDED = frozenset(
+    {
+        EventType.CONVERSATION_CREATED,
+        EventType.CONVERSATION_QUEUED,
+        EventType.CONVERSATION_ASSIGNED,
+        EventType.CONVERSATION_RESOLVED,
+        EventType.CONVERSATION_REOPENED,
+        EventType.CONVERSATION_TRANSFERRED,
+        EventType.MESSAGE_CLASSIFIED,
+        EventType.BOT_HANDOFF,
+        EventType.ROUTING_DECIDED,
+        EventType.ROUTING_ESCALATED,
+        EventType.SLA_MET,
+        EventType.SLA_BREACHED,
+        EventType.CALLBACK_REQUESTED,
+        EventType.CALLBACK_ATTEMPTED,
+        EventType.CSAT_SUBMITTED,
+    }
+)
+
+
+def _may_change_facts(event: ConversationEvent) -> bool:
+    if event.type == EventType.MESSAGE_CREATED:
+        return event.actor.startswith("agent:")
+    return event.type in _FOLDED or event.data.get("state") == "queued"
+
+
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None or end < start:
         return None
@@ -114,7 +142,6 @@ def fold(fact: ConversationFact | SimpleNamespace, event: ConversationEvent) -> 
     fact.handle_s = _seconds(fact.first_assigned_at, fact.resolved_at)
     fact.resolution_s = _seconds(fact.created_at, fact.resolved_at)
     fact.bot_resolved = fact.resolved_at is not None and not fact.handed_over
-    fact.last_event_id = event.id
 
 
 def _defaults() -> dict[str, Any]:
@@ -152,20 +179,29 @@ class _Noted:
 
     async def run(self, tx: Tx) -> None:
         session = tx.session
-        # Event ids are given at the flush: the facts remember the last one they folded.
-        await session.flush()
         by_conversation: dict[str, list[ConversationEvent]] = {}
         for event in self.events:
             by_conversation.setdefault(event.conversation_id, []).append(event)
+        # Most of a conversation's events change none of its facts (the customer's and the bot's messages, the
+        # bot's actions, offers, mail delivery): a transaction of only those leaves the row alone.
+        by_conversation = {
+            conversation_id: noted
+            for conversation_id, noted in by_conversation.items()
+            if any(_may_change_facts(event) for event in noted)
+        }
+        if not by_conversation:
+            return
+        # A new conversation's facts are folded from its stored log: the events must be in it.
+        await session.flush()
         for conversation_id, noted in by_conversation.items():
             fact = await session.get(ConversationFact, conversation_id, with_for_update=True, populate_existing=True)
             if fact is None:
                 # New in this transaction (or older than the facts): folded from its whole log.
                 await _refold(session, [conversation_id])
                 continue
-            for event in sorted(noted, key=lambda event: event.id):
-                if event.id > fact.last_event_id:
-                    fold(fact, event)
+            # In the order they were recorded, which is the order of their ids.
+            for event in noted:
+                fold(fact, event)
         await session.flush()
 
 

@@ -249,8 +249,6 @@ class ConversationFact(Base):
     callbacks_requested: Mapped[int] = mapped_column(Integer, default=0)
     callbacks_kept: Mapped[int] = mapped_column(Integer, default=0)
     csat_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # The id of the last event folded in: the fact is as new as this event.
-    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Article(Base):

@@ -53,7 +53,6 @@ def upgrade() -> None:
         sa.Column("callbacks_requested", sa.Integer(), nullable=False),
         sa.Column("callbacks_kept", sa.Integer(), nullable=False),
         sa.Column("csat_score", sa.Integer(), nullable=True),
-        sa.Column("last_event_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
