@@ -34,6 +34,7 @@ from madoguchi.store.models import (
 
 if TYPE_CHECKING:
     from madoguchi.bus import ConversationChanged, MessageCreated
+    from madoguchi.domain.clock import Clock
     from madoguchi.settings import Settings
 
 # Tuesday 24 November 2026, 10:00 in Tokyo: every desk is open. Saturday the 28th: business desk closed.
@@ -249,6 +250,34 @@ async def test_first_response_clock_is_breached_without_a_reply_and_met_with_one
         assert escalated is not None
         assert escalated.priority == 2
     assert timers == {(silent, sla.FIRST_RESPONSE): "breached", (answered, sla.FIRST_RESPONSE): "met"}
+
+
+async def test_a_reply_in_time_keeps_the_first_response_clock_however_late_the_resolution(
+    runtime: Runtime, clock: Clock
+) -> None:
+    start = utcnow()
+    answered, _ = await queued_chat(runtime, intent="cancel_order", now=start)
+    tanaka = await agent(runtime, "tanaka@madoguchi.localhost")
+    async with runtime.transaction() as tx:
+        row = await tx.session.get(Conversation, answered)
+        assert row is not None
+        await actions.do_send_agent_message(tx, tanaka, row, text="確認します")
+        await tx.commit()
+    # Resolved after the 5 minutes of the first response, well within the day of the resolution clock.
+    clock.set(start + timedelta(minutes=20))
+    async with runtime.transaction() as tx:
+        row = await tx.session.get(Conversation, answered)
+        assert row is not None
+        await actions.do_resolve(tx, tanaka, row)
+        await tx.commit()
+    async with runtime.transaction() as tx:
+        assert await sla.do_check_due(tx, start + timedelta(days=2)) == []
+        await tx.commit()
+    async with runtime.sessions() as session:
+        timers = {timer.kind: timer.state for timer in await session.scalars(select(SlaTimer))}
+    assert timers == {sla.FIRST_RESPONSE: "met", sla.RESOLUTION: "met"}
+    kept = [event.data["kind"] for event in await events(runtime, answered) if event.type == "sla.met"]
+    assert sorted(kept) == [sla.FIRST_RESPONSE, sla.RESOLUTION]
 
 
 async def test_a_shop_that_misses_its_promise_hands_over_to_the_platform_even_across_a_restart(
