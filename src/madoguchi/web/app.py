@@ -21,6 +21,7 @@ from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.settings import Settings, get_settings
 from madoguchi.trust.mail import MAX_MAIL_BYTES
 from madoguchi.web import (
+    assets,
     auth_api,
     console_api,
     demo_api,
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.demo:
         app.include_router(demo_api.router)
     app.include_router(sockets.router)
+    app.include_router(assets.router)
 
     def page(name: str) -> Callable[[], Awaitable[FileResponse]]:
         async def serve() -> FileResponse:
