@@ -50,6 +50,8 @@ async function start() {
   $("login").hidden = true;
   $("app").hidden = false;
   $("me").textContent = `${me.name}${me.shop_id ? ` (${t("shop")}: ${me.shop_id})` : ""}`;
+  // Reports are for supervisors, administrators and shops' staff (their own shop's numbers); operators have none.
+  $("reports-link").hidden = !["admin", "supervisor", "shop_agent"].includes(me.role);
   routing = routingConsole({
     lang, api, getCurrent: () => current, getMe: () => me, openConversation, take, resolve,
     toggleNote: () => { noteMode = !noteMode; if (current) renderConversation(); },
@@ -284,6 +286,9 @@ $("login-form").addEventListener("submit", async (event) => {
     const session = await api("/api/v1/auth/login", { method: "POST",
       body: JSON.stringify({ email: $("login-email").value, password: $("login-password").value, otp: otp || null }) });
     csrf = session.csrf_token;
+    // Sent here to log in from another console page (reports): back to it, never to another site.
+    const next = new URLSearchParams(location.search).get("next");
+    if (next && /^\/console\/[a-z-]+(\?[^#\\]*)?$/.test(next)) { location.assign(next); return; }
     start();
   } catch (error) {
     if (error.code === "two_factor_required") {
