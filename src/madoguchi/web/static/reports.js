@@ -82,7 +82,7 @@ function bucketLabel(bucket) {
 }
 
 const dayFormat = new Intl.DateTimeFormat(locale, { month: "numeric", day: "numeric", weekday: "short", timeZone: "UTC" });
-const longDayFormat = new Intl.DateTimeFormat(locale, { year: "numeric", month: "numeric", day: "numeric", timeZone: "UTC" });
+const longDayFormat = new Intl.DateTimeFormat(locale, { year: "numeric", month: lang === "ja" ? "numeric" : "short", day: "numeric", timeZone: "UTC" });
 const asDate = (iso) => new Date(`${iso}T00:00:00Z`);
 const shortDay = (iso) => dayFormat.format(asDate(iso));
 const longDay = (iso) => longDayFormat.format(asDate(iso));
@@ -203,7 +203,7 @@ function once(make) {
 function setSectionState(section, state, ...content) {
   section.dataset.state = state;
   section.setAttribute("aria-busy", state === "loading" ? "true" : "false");
-  section.querySelector(".state").replaceChildren(...content);
+  section.querySelector(".section-state").replaceChildren(...content);
 }
 
 function showLoading(section) {
@@ -321,7 +321,7 @@ function layout(extra = {}) {
     paper_bgcolor: "#fff",
     plot_bgcolor: "#fff",
     hoverlabel: { font: { family: FONT } },
-    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", traceorder: "normal" },
     ...extra,
   };
 }
@@ -599,10 +599,15 @@ function renderCsat([day, found]) {
     ? t("rep.csatSummary", { mean: score(csat.mean), n: count(csat.responses), low: count(csat.low ?? 0) })
     : t("rep.csatNone");
   drawRatings();
-  return !csat.responses && !found.ratings.length;
+  return false; // the summary says when there is none
 }
 
 function drawRatings() {
+  if (!shownRatings.length) {
+    $("table-csat").replaceChildren();
+    delete localCsv.ratings;
+    return;
+  }
   const lowOnly = $("low-only").checked;
   const rows = shownRatings.filter((rating) => !lowOnly || rating.score <= 2);
   const stars = (value) => `${"★".repeat(value)}${"☆".repeat(Math.max(0, 5 - value))}`;
@@ -650,11 +655,15 @@ function renderStaffing(plan) {
     marker: { color: COLOR.desks[index % COLOR.desks.length] },
     hovertemplate: `%{y}${t("rep.unitPeople")}<extra>${label(desk.label, desk.desk)}</extra>`,
   }));
+  const dates = [...new Set(desks.flatMap((desk) => desk.hours.map((hour) => hour.date)))].sort();
   draw($("chart-staffing"), traces, layout({
     barmode: "stack", bargap: 0.05,
     hovermode: "x unified",
-    xaxis: { type: "date", dtick: DAY_MS, tickformat: lang === "ja" ? "%-m/%-d" : "%a %-d %b", hoverformat: "%-m/%-d %H:00",
-      showgrid: true, gridcolor: "#ddd" },
+    // Each day named under its middle, with its weekday; a line between the days.
+    xaxis: { type: "date", tickmode: "array", tickvals: dates.map((date) => `${date} 12:00`), ticktext: dates.map(shortDay),
+      hoverformat: "%-m/%-d %H:00", showgrid: false },
+    shapes: dates.slice(1).map((date) => ({ type: "line", xref: "x", yref: "paper", x0: date, x1: date, y0: 0, y1: 1,
+      line: { color: "#ccc", width: 1 } })),
     yaxis: { title: { text: t("rep.axisAgents") }, rangemode: "tozero", gridcolor: "#eee" },
   }), t("rep.staffingAlt", { n: count(desks.length), week: longDay(plan.week_of) }));
   const pick = $("staffing-desk");
@@ -692,7 +701,9 @@ function drawStaffingTable() {
       ...dates.map((date) => {
         const slot = at.get(`${date} ${hour}`);
         if (!slot || !slot.open) return el("td", { class: "num closed" }, t("rep.closed"));
-        return el("td", { class: `num${slot.agents === desk.peak_agents && slot.agents > 0 ? " peak" : ""}` }, count(slot.agents));
+        // Shaded by how many are needed against the desk's peak (the number is always there as text).
+        const level = desk.peak_agents > 0 ? Math.round((4 * (slot.agents || 0)) / desk.peak_agents) : 0;
+        return el("td", { class: `num heat-${level}${slot.agents === desk.peak_agents && slot.agents > 0 ? " peak" : ""}` }, count(slot.agents));
       })))));
   $("table-staffing").replaceChildren(facts, grid);
 }
@@ -817,7 +828,7 @@ function apply(state, push) {
 }
 
 function updateScope(state) {
-  const parts = [`${longDay(state.from)} 〜 ${longDay(state.to)}（${t("rep.tokyoTime")}）`];
+  const parts = [t("rep.period", { from: longDay(state.from), to: longDay(state.to) })];
   if (me.role === "shop_agent") parts.push(t("rep.ownShopOnly", { shop: shopName(me.shop_id) }));
   else if (state.shop) parts.push(t("rep.oneShop", { shop: shopName(state.shop) }));
   $("scope").textContent = parts.join(" · ");
