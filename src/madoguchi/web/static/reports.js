@@ -555,7 +555,7 @@ function renderShops(report) {
   for (const row of report.rows) {
     if (row.key !== "platform") knownShops.set(row.key, row.label || { ja: row.key, en: row.key });
   }
-  fillShopOptions(readState().shop);
+  fillShopOptions($("f-shop").value); // what is chosen in the form stays chosen
   updateScope(readState());
   const kept = (row) => {
     const judged = row.shop_promise.met + row.shop_promise.breached;
@@ -840,7 +840,8 @@ async function loadDesks(state) {
   } catch (_) {
     return; // the filter still offers "all desks" and whatever the address asked for
   }
-  fillSelect($("f-desk"), "rep.allDesks", [...deskNames.entries()].map(([id, names]) => [id, label(names, id)]), state.desk);
+  fillSelect($("f-desk"), "rep.allDesks", [...deskNames.entries()].map(([id, names]) => [id, label(names, id)]),
+    $("f-desk").value || state.desk);
 }
 
 async function loadShopNames(state) {
