@@ -262,6 +262,12 @@ async def test_the_database_engine_counts_what_the_reference_engine_counts(runti
             for key, tally in groups.items():
                 expected = tally.row()
                 assert {name: rows[key][name] for name in expected} == expected, (group_by, key)
+        # Several groupings in one pass count what each asked alone counts.
+        together = await reports.overview(session, period, list(metrics.GROUPS))
+        for group_by in metrics.GROUPS:
+            alone = await reports.summary(session, period, group_by)
+            assert together["totals"] == alone["totals"]
+            assert together["groups"][group_by] == alone["rows"], group_by
 
 
 def test_sqlite_leaves_days_and_hours_across_a_change_of_summer_time_to_the_reference_engine() -> None:

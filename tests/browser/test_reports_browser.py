@@ -35,7 +35,8 @@ PERIOD_QUERY = f"from={PERIOD['from']}&to={PERIOD['to']}"
 COMMENT = "夜中でもすぐにつながって助かりました"
 # The staffing plan is being built beside this page: its answers are given here, as specified.
 STAFFING = re.compile(r"/api/v1/reports/staffing\?")
-BY_INTENT = re.compile(r"/api/v1/reports/summary\?.*group_by=intent")
+# The second wave's groupings (intent, operator, shop, desk) come in one answer.
+BY_GROUPS = re.compile(r"/api/v1/reports/overview\?")
 
 
 async def _rate(tx: Tx, conversation: Conversation, *, score: int, comment: str) -> None:
@@ -410,7 +411,7 @@ async def test_one_failing_section_leaves_the_others_standing(
     async def broken(route: Route) -> None:
         await route.fulfill(status=500, json={"code": "internal", "message": "the database went away"})
 
-    await page.route(BY_INTENT, broken)
+    await page.route(BY_GROUPS, broken)
     await log_in(page, *SUPERVISOR)
     await expect(page.locator("#app")).to_be_visible()
     await page.goto(f"{server}/console/reports?{PERIOD_QUERY}")
@@ -418,10 +419,11 @@ async def test_one_failing_section_leaves_the_others_standing(
     section = page.locator("#sec-intents")
     await expect(section).to_have_attribute("data-state", "error")
     await expect(section.get_by_role("alert")).to_contain_text("the database went away")
+    await expect(page.locator("#sec-agents")).to_have_attribute("data-state", "error")
     await expect(page.locator("#sec-kpis")).to_have_attribute("data-state", "ready")
-    await expect(page.locator("#sec-agents")).to_have_attribute("data-state", "ready")
+    await expect(page.locator("#sec-distributions")).to_have_attribute("data-state", "ready")
     # Trying again once the server answers draws the section.
-    await page.unroute(BY_INTENT)
+    await page.unroute(BY_GROUPS)
     await section.get_by_role("button").click()
     await expect(section).to_have_attribute("data-state", "ready")
     tab.tab.assert_no_script_errors()

@@ -25,6 +25,7 @@ ENDPOINTS = [
     f"/api/v1/reports/summary?{PERIOD}&format=csv",
     f"/api/v1/reports/distribution?{PERIOD}&metric=wait_s",
     f"/api/v1/reports/ratings?{PERIOD}",
+    f"/api/v1/reports/overview?{PERIOD}",
 ]
 
 
@@ -100,6 +101,10 @@ async def test_a_shops_staff_see_their_own_shops_numbers_on_every_endpoint(histo
         assert (await own.get(ENDPOINTS[2])).json()["count"] == 1
         assert (await other.get(ENDPOINTS[2])).json()["count"] == 0
         assert (await other.get(ENDPOINTS[3])).json()["ratings"] == []
+        overview = (await own.get(ENDPOINTS[4])).json()
+        assert overview["totals"]["conversations"] == 1
+        assert [row["key"] for row in overview["groups"]["shop"]] == ["hikari-denki"]
+        assert sum(row["conversations"] for row in overview["groups"]["day"]) == 1
 
         for endpoint in ENDPOINTS:
             asked = await own.get(endpoint + "&shop=kyoto-kotonoha")

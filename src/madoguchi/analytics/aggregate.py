@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import String, case, cast, func, literal, select, text, tuple_
+from sqlalchemy import String, case, cast, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql
 
 from madoguchi.analytics.metrics import (
@@ -161,54 +161,67 @@ async def tally_rows(
     session: AsyncSession, period: Period, group_by: str | None, filters: Filters
 ) -> tuple[Tally, dict[str, Tally]]:
     """The totals and the rows by `group_by` (see `supports` for what SQLite can group)."""
+    total, by = await tally_many(session, period, [group_by] if group_by is not None else [], filters)
+    return total, by.get(group_by, {}) if group_by is not None else {}
+
+
+async def tally_many(
+    session: AsyncSession, period: Period, group_bys: list[str], filters: Filters
+) -> tuple[Tally, dict[str, dict[str, Tally]]]:
+    """The totals and the rows of several groupings in one pass over the period's facts."""
     dialect = session.get_bind().dialect.name
     where = conditions(period, filters)
-    key = _key(group_by, period, dialect) if group_by is not None else None
+    keys = {group_by: _key(group_by, period, dialect) for group_by in group_bys}
     counts = [expression.label(name) for name, expression in _COUNTS.items()]
+    by: dict[str, dict[str, Tally]] = {group_by: {} for group_by in group_bys}
     if dialect == "postgresql":
         # The percentiles sort every duration of the period: in memory rather than in temporary files, and
         # without compiling the expressions first (which costs more than it saves on one pass).
         await session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
         await session.execute(text("SET LOCAL jit = off"))
         percentiles = [expression.label(name.replace(".", "__")) for name, expression in _DURATIONS.items()]
-        if key is None or group_by is None:
+        if not keys:
             row = (await session.execute(select(*counts, *percentiles).where(*where))).one()
             return _tally(row, _stats_of(row)), {}
+        labelled = [key.label(f"key_{n}") for n, key in enumerate(keys.values())]
+        flags = [func.grouping(key).label(f"grouped_{n}") for n, key in enumerate(keys.values())]
         query = (
-            select(key.label("key"), func.grouping(key).label("is_total"), *counts, *percentiles)
+            select(*labelled, *flags, *counts, *percentiles)
             .where(*where)
-            .group_by(func.grouping_sets(tuple_(key), tuple_()))
+            .group_by(func.grouping_sets(*(tuple_(key) for key in keys.values()), tuple_()))
         )
         total = Tally()
-        groups: dict[str, Tally] = {}
         for row in await session.execute(query):
-            if row.is_total:
+            # GROUPING(key) is 0 in the rows grouped by that key, 1 elsewhere (and in the totals).
+            grouped = [n for n in range(len(keys)) if getattr(row, f"grouped_{n}") == 0]
+            if not grouped:
                 total = _tally(row, _stats_of(row))
-            else:
-                groups[_key_text(group_by, row.key)] = _tally(row, _stats_of(row))
-        return total, groups
+                continue
+            group_by = group_bys[grouped[0]]
+            by[group_by][_key_text(group_by, getattr(row, f"key_{grouped[0]}"))] = _tally(row, _stats_of(row))
+        return total, by
 
     # SQLite: the counts by the database, the percentiles from the durations read here. A missing duration is
     # read as -1 (durations are never negative), so that the columns arrive as plain floats.
-    keyed = select(
-        key.label("key") if key is not None else literal("").label("key"),
+    read = select(
+        *(key.label(f"key_{n}") for n, key in enumerate(keys.values())),
         *(func.coalesce(column, -1.0) for column in DURATION_COLUMNS),
     ).where(*where)
-    rows = (await session.execute(keyed)).all()
-    keys = np.array([row[0] for row in rows], dtype=object)
-    table = np.array([row[1:] for row in rows], dtype=float).reshape(len(rows), len(DURATIONS))
-    durations: dict[str, dict[str, Any]] = {}
+    rows = (await session.execute(read)).all()
+    width = len(keys)
+    table = np.array([row[width:] for row in rows], dtype=float).reshape(len(rows), len(DURATIONS))
     every = {name: _present(table[:, index]) for index, name in enumerate(DURATIONS)}
-    if key is not None and rows:
-        names, inverse = np.unique(keys.astype(str), return_inverse=True)
-        for position, name_of_row in enumerate(names):
-            chosen = table[inverse == position]
-            durations[str(name_of_row)] = {name: _present(chosen[:, index]) for index, name in enumerate(DURATIONS)}
     total_row = (await session.execute(select(*counts).where(*where))).one()
     total = _tally(total_row, {name: durations_stats(values) for name, values in every.items()})
-    groups = {}
-    if key is not None:
+    for n, (group_by, key) in enumerate(keys.items()):
+        durations: dict[str, dict[str, Any]] = {}
+        if rows:
+            column = np.array([str(row[n]) for row in rows], dtype=object)
+            names, inverse = np.unique(column, return_inverse=True)
+            for position, name_of_row in enumerate(names):
+                chosen = table[inverse == position]
+                durations[str(name_of_row)] = {name: _present(chosen[:, i]) for i, name in enumerate(DURATIONS)}
         for row in await session.execute(select(key.label("key"), *counts).where(*where).group_by(key)):
             found = durations.get(str(row.key)) or {name: () for name in DURATIONS}
-            groups[str(row.key)] = _tally(row, {name: durations_stats(found[name]) for name in DURATIONS})
-    return total, groups
+            by[group_by][str(row.key)] = _tally(row, {name: durations_stats(found[name]) for name in DURATIONS})
+    return total, by

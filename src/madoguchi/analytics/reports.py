@@ -53,13 +53,38 @@ async def summary(
     session: AsyncSession, period: Period, group_by: str | None = None, filters: Filters | None = None
 ) -> dict[str, Any]:
     """`{"from", "to", "tz", "group_by", "totals": ROW, "rows": [ROW + {"key", "label"}]}`."""
-    if group_by is not None and group_by not in GROUPS:
-        raise InvalidInput(f"group_by is one of {', '.join(GROUPS)} (or absent for the totals only).")
+    found = await overview(session, period, [group_by] if group_by is not None else [], filters)
+    return {**_head(period), "group_by": group_by, "totals": found["totals"], "rows": found["groups"].get(group_by, [])}
+
+
+async def overview(
+    session: AsyncSession, period: Period, group_bys: list[str], filters: Filters | None = None
+) -> dict[str, Any]:
+    """The totals and the rows of several groupings at once (one pass where the database can):
+    `{"from", "to", "tz", "totals": ROW, "groups": {G: [ROW + {"key", "label"}]}}`."""
+    for group_by in group_bys:
+        if group_by not in GROUPS:
+            raise InvalidInput(f"group_by is one of {', '.join(GROUPS)} (or absent for the totals only).")
+    group_bys = list(dict.fromkeys(group_bys))
     filters = filters or Filters()
-    if aggregate.supports(session.get_bind().dialect.name, period, group_by):
-        total, groups = await aggregate.tally_rows(session, period, group_by, filters)
-    else:
-        total, groups = await metrics.tally_rows(session, period, group_by, filters)
+    dialect = session.get_bind().dialect.name
+    together = [group_by for group_by in group_bys if aggregate.supports(dialect, period, group_by)]
+    total, by = await aggregate.tally_many(session, period, together, filters)
+    for group_by in group_bys:
+        if group_by not in together:
+            _, by[group_by] = await metrics.tally_rows(session, period, group_by, filters)
+    return {
+        **_head(period),
+        "totals": total.row(),
+        "groups": {group_by: await _rows(session, period, group_by, by[group_by]) for group_by in group_bys},
+    }
+
+
+def _head(period: Period) -> dict[str, Any]:
+    return {"from": period.first.isoformat(), "to": period.last.isoformat(), "tz": period.tz.key}
+
+
+async def _rows(session: AsyncSession, period: Period, group_by: str, groups: dict[str, Tally]) -> list[dict[str, Any]]:
     keys = list(groups)
     if group_by == "day":
         keys = period.days()
@@ -75,14 +100,7 @@ async def summary(
             row["label"] = labels[key]
         row.update((groups.get(key) or Tally()).row())
         rows.append(row)
-    return {
-        "from": period.first.isoformat(),
-        "to": period.last.isoformat(),
-        "tz": period.tz.key,
-        "group_by": group_by,
-        "totals": total.row(),
-        "rows": rows,
-    }
+    return rows
 
 
 _CSV_COLUMNS: list[tuple[str, Any]] = [

@@ -117,6 +117,27 @@ async def summary(query: Annotated[SummaryQuery, Query()], reader: CurrentReader
     return report
 
 
+class OverviewQuery(PeriodQuery):
+    group_by: str = Field(
+        default="day,intent,agent,shop,desk",
+        max_length=200,
+        description="groupings separated by commas, each as for the summary",
+    )
+
+
+@router.get("/overview")
+async def overview(
+    query: Annotated[OverviewQuery, Query()], reader: CurrentReader, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """The totals and the rows of several groupings in one answer (the reports page asks this once), counted in
+    one pass where the database can: `{"from", "to", "tz", "totals", "groups": {G: rows}}`."""
+    filters = reports.scope(reader.agent, query.filters())
+    group_bys = [name.strip() for name in query.group_by.split(",") if name.strip()]
+    result = await reports.overview(reader.session, query.period(), group_bys, filters)
+    await _log(runtime, reader, "report.overview", query, filters)
+    return result
+
+
 @router.get("/distribution")
 async def distribution(
     query: Annotated[DistributionQuery, Query()], reader: CurrentReader, runtime: RuntimeDep

@@ -184,6 +184,9 @@ async function getJson(path) {
 }
 
 const summary = (state, groupBy) => getJson(`${API}/summary?${query(state, groupBy ? { group_by: groupBy } : {})}`);
+// Several groupings counted in one pass; each is handed on in the summary's shape.
+const overview = (state, groupBys) => getJson(`${API}/overview?${query(state, { group_by: groupBys.join(",") })}`);
+const grouped = (answer, groupBy) => ({ ...answer, group_by: groupBy, rows: answer.groups[groupBy] });
 const distribution = (state, metric) => getJson(`${API}/distribution?${query(state, { metric })}`);
 const ratings = (state) => getJson(`${API}/ratings?${query(state, { limit: String(RATINGS_LIMIT) })}`);
 
@@ -237,7 +240,11 @@ async function runSection(spec, state, shared) {
 }
 
 function sharedRequests(state) {
-  return { day: once(() => summary(state, "day")) };
+  const rest = once(() => overview(state, ["intent", "agent", "shop", "desk"]));
+  return {
+    day: once(() => summary(state, "day")),
+    by: (groupBy) => rest().then((answer) => grouped(answer, groupBy)),
+  };
 }
 
 const SECTIONS = [
@@ -245,16 +252,16 @@ const SECTIONS = [
   { id: "sec-volume", fetch: (state, shared) => shared.day(), render: renderVolume, clear: () => clearChart("chart-volume", "table-volume") },
   // The second wave: everything below the first screen, asked as soon as the first wave is in (on a busy
   // server every request shares the same CPUs: what is seen first is counted first).
-  { id: "sec-intents", wave: 2, fetch: (state) => summary(state, "intent"), render: renderIntents, clear: () => clearChart("chart-intents", "table-intents") },
+  { id: "sec-intents", wave: 2, fetch: (state, shared) => shared.by("intent"), render: renderIntents, clear: () => clearChart("chart-intents", "table-intents") },
   {
     id: "sec-distributions",
     fetch: (state) => Promise.all([distribution(state, "first_response_s"), distribution(state, "wait_s")]),
     render: renderDistributions,
     clear: () => { clearChart("chart-first-response", "table-distributions"); clearChart("chart-wait"); },
   },
-  { id: "sec-agents", wave: 2, fetch: (state) => summary(state, "agent"), render: renderAgents, clear: () => $("table-agents").replaceChildren() },
-  { id: "sec-shops", wave: 2, fetch: (state) => summary(state, "shop"), render: renderShops, clear: () => $("table-shops").replaceChildren() },
-  { id: "sec-desks", wave: 2, fetch: (state) => summary(state, "desk"), render: renderDesks, clear: () => $("table-desks").replaceChildren() },
+  { id: "sec-agents", wave: 2, fetch: (state, shared) => shared.by("agent"), render: renderAgents, clear: () => $("table-agents").replaceChildren() },
+  { id: "sec-shops", wave: 2, fetch: (state, shared) => shared.by("shop"), render: renderShops, clear: () => $("table-shops").replaceChildren() },
+  { id: "sec-desks", wave: 2, fetch: (state, shared) => shared.by("desk"), render: renderDesks, clear: () => $("table-desks").replaceChildren() },
   {
     id: "sec-csat",
     wave: 2,
