@@ -359,6 +359,12 @@ async def measure(url: str, repeat: int) -> list[dict[str, Any]]:
     asks.append(
         ("summary shop=bench-shop-07 by day", lambda s: reports.summary(s, period, "day", Filters("bench-shop-07")))
     )
+    asks.append(
+        (
+            "overview day,intent,agent,shop,desk",
+            lambda s: reports.overview(s, period, ["day", "intent", "agent", "shop", "desk"]),
+        )
+    )
     asks.append(("distribution wait_s", lambda s: reports.distribution(s, period, "wait_s")))
     asks.append(("ratings max_score=2", lambda s: reports.ratings(s, period, at_most=2)))
     results = []
