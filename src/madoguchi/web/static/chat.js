@@ -57,7 +57,7 @@ function render(message, pending = false) {
     ui.messages.append(item);
   }
   item.classList.toggle("pending", pending);
-  item.replaceChildren(...body);
+  item.replaceChildren(...body.filter(Boolean));
   if (message.client_id) shown.set(message.client_id, item);
   if (message.id) {
     item.dataset.id = message.id;
