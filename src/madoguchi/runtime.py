@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -53,6 +54,8 @@ class Runtime:
     _trust_refresher: asyncio.Task[None] | None = None
     _trust_version: tuple[object, ...] | None = None
     _routing: asyncio.Task[None] | None = None
+    # When this process last looked for chats left with the bot (routing/worker.py).
+    idle_checked_at: datetime | None = None
     # Limits on anonymous and public use, counted in Redis when there is one so that processes share them.
     limits: RateLimits = field(init=False)
 

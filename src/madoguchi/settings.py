@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     callback_offer_wait_seconds: int = Field(default=600, ge=0)
     """Above this estimated wait, the customer in the queue is offered a callback or an answer by e-mail."""
 
+    bot_idle_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    """A chat still with the bot whose customer has written nothing for this many minutes is resolved by the bot
+    (1 minute to 7 days)."""
+
     clock_start: AwareDatetime | None = None
     """Start the process's clock at this instant (ISO 8601 with its offset, `2026-12-08T03:30:00+09:00`) and let
     it run on from there: desk hours, SLA clocks and callbacks then behave as at that time. For demonstrations,

@@ -29,6 +29,9 @@ def test_where_a_customer_message_moves_the_conversation(current: State, after: 
         (State.QUEUED, State.ASSIGNED, True),
         (State.ASSIGNED, State.RESOLVED, True),
         (State.RESOLVED, State.ASSIGNED, False),
+        # Reopened to the bot when it never left the bot (a chat the customer ended or left idle).
+        (State.RESOLVED, State.BOT, True),
+        (State.BOT, State.RESOLVED, True),
         (State.RESOLVED, State.WAITING, False),
         (State.QUEUED, State.WAITING, False),
     ],

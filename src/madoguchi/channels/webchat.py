@@ -2,7 +2,8 @@
 
 Protocol (DESIGN.md): the server greets with ``hello`` (conversation id, state, history); the client sends
 ``{"type": "message", "client_id", "text"}``; the server answers ``ack`` once the message is committed (the
-same answer for a resent ``client_id``), pushes ``message`` frames and ``status`` frames.
+same answer for a resent ``client_id``), pushes ``message`` frames and ``status`` frames. The customer ends the
+chat with ``{"type": "end", "client_id"}``, acknowledged with ``ack`` once committed, again for a resend.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from madoguchi.channels.hub import Peer, dumps
 from madoguchi.conversations import actions, photos, queries
 from madoguchi.customers.actions import identify_customer
 from madoguchi.domain.clock import utcnow
+from madoguchi.domain.conversation import State
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound, RateLimited, Unavailable
 from madoguchi.logs import get_logger
+from madoguchi.routing import assignment
 from madoguchi.store.models import Conversation, Shop
 
 if TYPE_CHECKING:
     from madoguchi.runtime import Runtime
+    from madoguchi.store.tx import Tx
 
 log = get_logger(__name__)
 LANGUAGES = frozenset({"ja", "en", "zh", "ko"})
@@ -189,21 +193,20 @@ async def _handle_frame(
     kind = frame.get("type")
     if kind == "ping":
         return dumps({"type": "pong"})
-    if kind != "message":
-        return _error(InvalidInput(f"Unknown frame type {kind!r}: the client sends 'message' or 'ping'."))
+    if kind not in ("message", "end"):
+        return _error(InvalidInput(f"Unknown frame type {kind!r}: the client sends 'message', 'end' or 'ping'."))
     client_id = frame.get("client_id")
     if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64:
-        return _error(InvalidInput("Every message needs a client_id: a string of 1 to 64 characters (a UUID)."))
+        what = "message" if kind == "message" else f"{kind!r} frame"
+        return _error(InvalidInput(f"Every {what} needs a client_id: a string of 1 to 64 characters (a UUID)."))
+    if kind == "end":
+        return await _end(runtime, conversation_id, client_id, anonymous_id, address)
     try:
         text = clean_message_text(frame.get("text"), runtime.settings.max_message_chars)
         if anonymous_id is not None:
             await runtime.limits.anonymous_message(anonymous_id, address)
         async with runtime.transaction() as tx:
-            conversation = await tx.session.scalar(
-                select(Conversation).where(Conversation.id == conversation_id).with_for_update()
-            )
-            if conversation is None:
-                raise NotFound("This conversation no longer exists: reload the page to start a new one.")
+            conversation = await _locked(tx, conversation_id)
             # A chat opened from a shop's page is the shop's own inbox: its staff answer, not the bot.
             received = await intake.do_receive(
                 tx, runtime, conversation, text=text, client_id=client_id, bot=conversation.shop_id is None
@@ -223,3 +226,38 @@ async def _handle_frame(
         # The bot's quick replies and links ride on the acknowledgement (an extra field of the protocol).
         ack["suggestions"] = suggestions
     return dumps(ack)
+
+
+async def _locked(tx: Tx, conversation_id: str) -> Conversation:
+    conversation = await tx.session.scalar(
+        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    )
+    if conversation is None:
+        raise NotFound("This conversation no longer exists: reload the page to start a new one.")
+    return conversation
+
+
+async def _end(
+    runtime: Runtime, conversation_id: str, client_id: str, anonymous_id: str | None, address: str | None
+) -> str:
+    """The customer ends the chat: resolved by the customer, whoever has it (an operator is told through the
+    console); a chat already resolved, or already ended by this very frame, is only acknowledged again."""
+    try:
+        if anonymous_id is not None:
+            await runtime.limits.anonymous_message(anonymous_id, address)
+        async with runtime.transaction() as tx:
+            conversation = await _locked(tx, conversation_id)
+            ended = conversation.state != State.RESOLVED and not await queries.resolved_by_client_id(
+                tx.session, conversation.id, client_id
+            )
+            if ended:
+                now = runtime.clock.now()
+                # Nobody is offered a conversation that is over.
+                await assignment.do_withdraw_offers(tx, conversation, now, "resolved")
+                await actions.do_resolve(tx, "customer", conversation, now=now, client_id=client_id)
+            state = conversation.state
+            await tx.commit()
+    except MadoguchiError as exc:
+        log.info("chat.end_refused", code=exc.code, conversation_id=conversation_id)
+        return _error(exc, client_id=client_id)
+    return dumps({"type": "ack", "client_id": client_id, "state": state, "duplicate": not ended})

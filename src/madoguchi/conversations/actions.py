@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -196,12 +196,20 @@ async def do_receive_customer_message(
         return message_view(stored), False
 
     current = State(conversation.state)
-    target = current if bot_answers and current is State.BOT else state_after_customer_message(current)
+    target: State
+    if bot_answers and current is State.BOT:
+        target = current
+    elif bot_answers and current is State.RESOLVED and conversation.queued_at is None:
+        # It never left the bot (the customer ended it, or went quiet): the bot takes it up again.
+        target = State.BOT
+    else:
+        target = state_after_customer_message(current)
     if target is not current:
         if current is State.RESOLVED:
             # Writing again after the resolution is a new need: routing decides its desk from this message,
             # not from the desk the last need ended at (a transfer's desk would stand as chosen).
             conversation.desk = None
+            conversation.resolved_at = None
         if target is State.QUEUED:
             _queue(tx, conversation, now)
         _move(conversation, target)
@@ -293,13 +301,34 @@ async def do_add_note(tx: Tx, agent: Agent, conversation: Conversation, *, text:
     return await _add_message(tx, conversation, Author.AGENT, text, now=utcnow(), agent=agent, private=True)
 
 
-async def do_resolve(tx: Tx, agent: Agent, conversation: Conversation) -> None:
+# Who resolves a conversation besides an operator: the customer ending the chat, or the bot once the customer
+# has gone quiet (only while the conversation is still with it).
+Resolver = Literal["customer", "bot"]
+_RESOLVED_PHRASE: dict[str, str] = {"customer": "resolved_by_customer", "bot": "resolved_idle"}
+
+
+async def do_resolve(
+    tx: Tx,
+    by: Agent | Resolver,
+    conversation: Conversation,
+    *,
+    now: datetime | None = None,
+    client_id: str | None = None,
+) -> None:
+    """Resolve the conversation: by an operator, by the customer (`end`; `client_id` names that frame), or by the
+    bot. `conversation.resolved` records who (`agent:ID`, `customer`, `bot`), the customer is told in their
+    language, and the consoles hear of it, so an operator whose conversation the customer ended knows at once.
+    A conversation never queued is the bot's resolution, whoever closed it."""
     _move(conversation, State.RESOLVED)
-    now = utcnow()
+    now = now or utcnow()
     conversation.resolved_at = now
     conversation.last_activity_at = now
-    _changed(tx, conversation, events.ConversationResolved(**_state(conversation)), f"agent:{agent.id}")
-    await _add_message(tx, conversation, Author.SYSTEM, phrase("resolved", conversation.language), now=now)
+    agent = by if isinstance(by, Agent) else None
+    actor = f"agent:{agent.id}" if agent is not None else str(by)
+    extra = {"client_id": client_id} if client_id is not None else {}
+    _changed(tx, conversation, events.ConversationResolved(**_state(conversation), **extra), actor)
+    key = "resolved" if agent is not None else _RESOLVED_PHRASE[str(by)]
+    await _add_message(tx, conversation, Author.SYSTEM, phrase(key, conversation.language), now=now)
 
 
 async def do_system_message(tx: Tx, conversation: Conversation, text: str, now: datetime) -> MessageView:

@@ -57,6 +57,9 @@ class ConversationWaiting(_StateChange):
 
 class ConversationResolved(_StateChange):
     type = EventType.CONVERSATION_RESOLVED
+    # Who resolved it is the event's actor (`agent:ID`, `customer` ending the chat, `bot` after the customer's
+    # silence); a customer's `end` frame is named by its client id, so that a resend of it changes nothing.
+    client_id: str | None = None
 
 
 class ConversationReopened(_StateChange):

@@ -27,6 +27,21 @@ _PHRASES: dict[str, dict[str, str]] = {
         "zh": "本次咨询已结束。24小时内在此留言即可重新开启。",
         "ko": "문의가 완료되었습니다. 24시간 이내에 이곳에 입력하시면 다시 이어서 상담할 수 있습니다.",
     },
+    "resolved_by_customer": {
+        "ja": "チャットを終了しました。ご利用ありがとうございました。"
+        "24時間以内でしたら、このチャットに書き込むと再開できます。",
+        "en": "You have ended this chat. Thank you for contacting us. Write here within 24 hours to reopen it.",
+        "zh": "您已结束本次聊天，感谢您的咨询。24小时内在此留言即可重新开启。",
+        "ko": "채팅을 종료했습니다. 이용해 주셔서 감사합니다. "
+        "24시간 이내에 이곳에 입력하시면 다시 이어서 상담할 수 있습니다.",
+    },
+    "resolved_idle": {
+        "ja": "しばらくご入力がなかったため、このチャットを終了しました。"
+        "24時間以内でしたら、このチャットに書き込むと再開できます。",
+        "en": "We closed this chat as we have not heard from you for a while. Write here within 24 hours to reopen it.",
+        "zh": "由于您一段时间内没有输入，本次聊天已结束。24小时内在此留言即可重新开启。",
+        "ko": "한동안 입력이 없어 채팅을 종료했습니다. 24시간 이내에 이곳에 입력하시면 다시 이어서 상담할 수 있습니다.",
+    },
     "bot.handoff": {
         "ja": "{desk}におつなぎします。ここまでの内容は担当者に引き継ぎますので、同じご説明は不要です。",
         "en": "I am passing you to {desk}. They will see everything you have told me, "

@@ -409,3 +409,15 @@ async def last_customer_texts(session: AsyncSession, conversations: list[Convers
     )
     rows = await session.execute(select(ranked.c.conversation_id, ranked.c.text).where(ranked.c.rank == 1))
     return {conversation_id: text for conversation_id, text in rows.all()}
+
+
+async def resolved_by_client_id(session: AsyncSession, conversation_id: str, client_id: str) -> bool:
+    """Whether the customer's `end` frame with this client id already resolved the conversation once."""
+    resolutions = await session.scalars(
+        select(ConversationEvent.data).where(
+            ConversationEvent.conversation_id == conversation_id,
+            ConversationEvent.type == EventType.CONVERSATION_RESOLVED.value,
+            ConversationEvent.actor == "customer",
+        )
+    )
+    return any(isinstance(data, dict) and data.get("client_id") == client_id for data in resolutions)

@@ -1,7 +1,8 @@
 """Conversation states and the moves between them.
 
-`bot → queued → assigned → waiting → resolved`; a resolved conversation is reopened (back to the queue)
-when the customer writes again within the resume window.
+`bot → queued → assigned → waiting → resolved`; a resolved conversation is reopened when the customer writes
+again within the resume window: back to the queue, or back to the bot when it never left the bot (a chat the
+customer ended or left idle while the bot was answering).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _MOVES: dict[State, frozenset[State]] = {
     State.QUEUED: frozenset({State.ASSIGNED, State.RESOLVED}),
     State.ASSIGNED: frozenset({State.WAITING, State.QUEUED, State.RESOLVED}),
     State.WAITING: frozenset({State.ASSIGNED, State.QUEUED, State.RESOLVED}),
-    State.RESOLVED: frozenset({State.QUEUED}),
+    State.RESOLVED: frozenset({State.QUEUED, State.BOT}),
 }
 
 

@@ -151,6 +151,8 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_queue", "state", "desk", "priority", "queued_at"),
         Index("ix_conversations_customer_recent", "customer_id", "last_activity_at"),
+        # The chats left with the bot, by how long they have been quiet (routing/idle.py).
+        Index("ix_conversations_state_activity", "state", "last_activity_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

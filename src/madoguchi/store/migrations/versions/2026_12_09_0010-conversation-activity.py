@@ -1,0 +1,23 @@
+"""conversations: an index by state and last activity, for the chats left with the bot
+
+Revision ID: 0010_conversation_activity
+Revises: 0009_desk_sla_clock
+Create Date: 2026-12-09
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0010_conversation_activity"
+down_revision = "0009_desk_sla_clock"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_conversations_state_activity", "conversations", ["state", "last_activity_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_conversations_state_activity", table_name="conversations")
