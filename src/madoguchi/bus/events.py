@@ -67,13 +67,25 @@ ConversationChangeType = Literal[
     "conversation.offered",
     "conversation.transferred",
     "conversation.escalated",
+    # The customer rated the conversation's resolution (`csat` says how).
+    "csat.submitted",
 ]
+
+
+class CsatView(_Frozen):
+    """A customer's rating of a resolution, as consoles are told it (the comment masked like any message)."""
+
+    score: int
+    comment: str | None
+    via: Literal["chat", "email"]
+    resolved_at: str
 
 
 class ConversationChanged(_Frozen):
     type: ConversationChangeType
     conversation: ConversationSnapshot
     actor: str
+    csat: CsatView | None = None
 
 
 Event = Annotated[MessageCreated | ConversationChanged, Field(discriminator="type")]

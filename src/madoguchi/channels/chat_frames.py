@@ -1,7 +1,8 @@
 """What the open sockets of this process are told about each bus event, as frames handed to the hub.
 
 Customers (the /ws/chat protocol, DESIGN.md) get a `message` frame for every message that is not a private
-note and a `status` frame when their conversation changes state; operators' consoles get every event of
+note and a `status` frame when their conversation changes state; operators' consoles get every event (a
+customer's rating included) of
 the conversations they may see, as the conversation was when it happened: a message written before the
 conversation became a shop's never reaches that shop's staff, and no operator receives a customer's signed
 download link.
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from madoguchi.bus import ConversationChanged, MessageCreated
 from madoguchi.channels.hub import dumps
 from madoguchi.conversations.queries import can_see
-from madoguchi.conversations.views import for_operator
+from madoguchi.conversations.views import for_operator, without_signed_links
 from madoguchi.routing.wait import estimate
 from madoguchi.store.models import Conversation
 
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
 
 # The customer learnt the new conversation's state from `hello`; through Redis the creation event can reach
 # this process after the socket is registered, and would only repeat that state late. An offer to an
-# operator changes nothing the customer sees.
-_NO_STATUS_FOR = frozenset({"conversation.created", "conversation.offered"})
+# operator changes nothing the customer sees, and neither does the customer's own rating.
+_NO_STATUS_FOR = frozenset({"conversation.created", "conversation.offered", "csat.submitted"})
 
 
 class ChatFrames:
@@ -82,9 +83,14 @@ class ChatFrames:
 
 
 def operator_event(event: MessageCreated | ConversationChanged) -> MessageCreated | ConversationChanged:
-    """The event as operators' consoles receive it: a message without the customer's signed links."""
+    """The event as operators' consoles receive it: a message or a rating's comment without the customer's signed
+    links."""
     if isinstance(event, MessageCreated):
         return event.model_copy(update={"message": for_operator(event.message)})
+    if event.csat is not None and event.csat.comment is not None:
+        comment = without_signed_links(event.csat.comment)
+        if comment != event.csat.comment:
+            return event.model_copy(update={"csat": event.csat.model_copy(update={"comment": comment})})
     return event
 
 

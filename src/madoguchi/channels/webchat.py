@@ -3,7 +3,8 @@
 Protocol (DESIGN.md): the server greets with ``hello`` (conversation id, state, history); the client sends
 ``{"type": "message", "client_id", "text"}``; the server answers ``ack`` once the message is committed (the
 same answer for a resent ``client_id``), pushes ``message`` frames and ``status`` frames. The customer ends the
-chat with ``{"type": "end", "client_id"}``, acknowledged with ``ack`` once committed, again for a resend.
+chat with ``{"type": "end", "client_id"}`` and, once it is resolved, rates it with ``{"type": "csat",
+"client_id", "score", "comment"?}``; both are acknowledged with ``ack`` once committed, again for a resend.
 """
 
 from __future__ import annotations
@@ -165,6 +166,7 @@ async def _open(
             else []
         )
         position = await queries.queue_position(tx.session, conversation) if resumed else None
+        rateable = await queries.can_rate(tx.session, conversation) if resumed else False
     hello: dict[str, Any] = {
         "type": "hello",
         "conversation_id": conversation.id,
@@ -172,6 +174,8 @@ async def _open(
         "desk": conversation.desk,
         "shop_id": conversation.shop_id,
         "queue_position": position,
+        # Resolved and this resolution not rated yet: the page asks the customer for a rating.
+        "can_rate": rateable,
         "language": conversation.language,
         "customer": {"id": customer.id, "name": customer.name, "anonymous": customer.is_anonymous},
         "history": [message.model_dump(mode="json", exclude={"private"}) for message in history],
@@ -193,14 +197,18 @@ async def _handle_frame(
     kind = frame.get("type")
     if kind == "ping":
         return dumps({"type": "pong"})
-    if kind not in ("message", "end"):
-        return _error(InvalidInput(f"Unknown frame type {kind!r}: the client sends 'message', 'end' or 'ping'."))
+    if kind not in ("message", "end", "csat"):
+        return _error(
+            InvalidInput(f"Unknown frame type {kind!r}: the client sends 'message', 'end', 'csat' or 'ping'.")
+        )
     client_id = frame.get("client_id")
     if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64:
         what = "message" if kind == "message" else f"{kind!r} frame"
         return _error(InvalidInput(f"Every {what} needs a client_id: a string of 1 to 64 characters (a UUID)."))
     if kind == "end":
         return await _end(runtime, conversation_id, client_id, anonymous_id, address)
+    if kind == "csat":
+        return await _rate(runtime, conversation_id, frame, client_id, anonymous_id, address)
     try:
         text = clean_message_text(frame.get("text"), runtime.settings.max_message_chars)
         if anonymous_id is not None:
@@ -261,3 +269,32 @@ async def _end(
         log.info("chat.end_refused", code=exc.code, conversation_id=conversation_id)
         return _error(exc, client_id=client_id)
     return dumps({"type": "ack", "client_id": client_id, "state": state, "duplicate": not ended})
+
+
+async def _rate(
+    runtime: Runtime,
+    conversation_id: str,
+    frame: dict[str, Any],
+    client_id: str,
+    anonymous_id: str | None,
+    address: str | None,
+) -> str:
+    """The customer's rating of the resolved conversation: one per resolution, the same ack for a resend."""
+    try:
+        if anonymous_id is not None:
+            await runtime.limits.anonymous_message(anonymous_id, address)
+        async with runtime.transaction() as tx:
+            conversation = await _locked(tx, conversation_id)
+            recorded = await actions.do_rate(
+                tx,
+                conversation,
+                score=frame.get("score"),
+                comment=frame.get("comment"),
+                via="chat",
+                client_id=client_id,
+            )
+            await tx.commit()
+    except MadoguchiError as exc:
+        log.info("chat.csat_refused", code=exc.code, conversation_id=conversation_id)
+        return _error(exc, client_id=client_id)
+    return dumps({"type": "ack", "client_id": client_id, "duplicate": not recorded})

@@ -14,13 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from madoguchi.bus import ConversationChanged, MessageCreated, MessageView
+from madoguchi.bus.events import CsatView
 from madoguchi.conversations import events
 from madoguchi.conversations.phrases import phrase
+from madoguchi.conversations.queries import rating_of, resolution_key
 from madoguchi.conversations.views import message_view, snapshot
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.conversation import OPEN_STATES, Author, State, can_move, state_after_customer_message
 from madoguchi.domain.routing_map import PLATFORM_CS, SHOP
-from madoguchi.errors import Conflict
+from madoguchi.domain.text import clean_message_text
+from madoguchi.errors import Conflict, InvalidInput
 from madoguchi.nlu.pii import Redaction, redact
 from madoguchi.store.models import Agent, Conversation, Message
 
@@ -329,6 +332,91 @@ async def do_resolve(
     _changed(tx, conversation, events.ConversationResolved(**_state(conversation), **extra), actor)
     key = "resolved" if agent is not None else _RESOLVED_PHRASE[str(by)]
     await _add_message(tx, conversation, Author.SYSTEM, phrase(key, conversation.language), now=now)
+
+
+MAX_COMMENT_CHARS = 1000
+
+
+def _rating_comment(comment: object) -> tuple[str | None, list[str]]:
+    """The comment as it is stored (cleaned, card numbers and passwords masked) and what was masked."""
+    if comment is None:
+        return None, []
+    if not isinstance(comment, str):
+        raise InvalidInput("The comment must be text. / コメントは文字で入力してください。")
+    if not comment.strip():
+        return None, []
+    try:
+        cleaned = clean_message_text(comment, MAX_COMMENT_CHARS)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            f"The comment may be up to {MAX_COMMENT_CHARS} characters. "
+            f"/ コメントは{MAX_COMMENT_CHARS}文字以内で入力してください。",
+            limit=MAX_COMMENT_CHARS,
+        ) from exc
+    redaction = redact(cleaned)
+    return redaction.text, list(redaction.removed)
+
+
+def _rating_score(score: object) -> int:
+    # A JSON `true` is an int to Python; `4.0` or "4" is not a score of the scale.
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise InvalidInput(
+            "The score must be a whole number from 1 to 5. / 評価は1から5の整数で選んでください。",
+            field="score",
+        )
+    return score
+
+
+async def do_rate(
+    tx: Tx,
+    conversation: Conversation,
+    *,
+    score: object,
+    comment: object = None,
+    via: Literal["chat", "email"],
+    resolved_at: datetime | None = None,
+    client_id: str | None = None,
+) -> bool:
+    """Record the customer's rating of a resolution (`csat.submitted`) and tell the consoles; one rating per
+    resolution. `resolved_at` names the resolution (a mail's rating link); without it, the conversation's current
+    one, which it must have. Returns False for a resend of the frame (`client_id`) that already rated it."""
+    valid_score = _rating_score(score)
+    text, masked = _rating_comment(comment)
+    if resolved_at is None:
+        if conversation.state != State.RESOLVED or conversation.resolved_at is None:
+            raise Conflict(
+                "This conversation is not resolved yet: it can be rated once it is closed. "
+                "/ このお問い合わせはまだ完了していません。完了後に評価できます。",
+                reason="not_resolved",
+            )
+        resolved_at = conversation.resolved_at
+    rated = await rating_of(tx.session, conversation.id, resolved_at)
+    if rated is not None:
+        if client_id is not None and rated.data.get("client_id") == client_id:
+            return False
+        raise Conflict(
+            "This resolution has already been rated: thank you. / このお問い合わせはすでに評価をいただいています。",
+            reason="already_rated",
+        )
+    key = resolution_key(resolved_at)
+    payload = events.CsatSubmitted(
+        score=valid_score,
+        via=via,
+        resolved_at=key,
+        **({"comment": text} if text is not None else {}),
+        **({"client_id": client_id} if client_id is not None else {}),
+        **({"redacted": masked} if masked else {}),
+    )
+    events.record(tx, conversation.id, "customer", payload)
+    tx.publish_on_commit(
+        ConversationChanged(
+            type="csat.submitted",
+            conversation=snapshot(conversation),
+            actor="customer",
+            csat=CsatView(score=valid_score, comment=text, via=via, resolved_at=key),
+        )
+    )
+    return True
 
 
 async def do_system_message(tx: Tx, conversation: Conversation, text: str, now: datetime) -> MessageView:

@@ -273,6 +273,10 @@ class CsatSubmitted(Payload):
     via: str
     # The resolution rated (its time, ISO 8601): one rating per resolution.
     resolved_at: str
+    # The chat's `csat` frame that gave it, so that a resend of that frame is answered the same way.
+    client_id: str | None = None
+    # The kinds of secret masked in the comment before storage (card number, password, ...).
+    redacted: list[str] | None = None
 
 
 # --- e-mail ---------------------------------------------------------------------------------------------------

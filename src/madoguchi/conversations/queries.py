@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
@@ -24,7 +25,7 @@ from madoguchi.store.models import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -409,6 +410,41 @@ async def last_customer_texts(session: AsyncSession, conversations: list[Convers
     )
     rows = await session.execute(select(ranked.c.conversation_id, ranked.c.text).where(ranked.c.rank == 1))
     return {conversation_id: text for conversation_id, text in rows.all()}
+
+
+def resolution_key(resolved_at: datetime) -> str:
+    """A resolution as its rating names it (`csat.submitted`'s `resolved_at`): the instant in ISO 8601, UTC."""
+    return resolved_at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _same_instant(stored: object, instant: datetime) -> bool:
+    if not isinstance(stored, str):
+        return False
+    try:
+        parsed = datetime.fromisoformat(stored)
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None and parsed == instant
+
+
+async def rating_of(session: AsyncSession, conversation_id: str, resolved_at: datetime) -> ConversationEvent | None:
+    """The rating (`csat.submitted`) given to the conversation's resolution at `resolved_at`, if any."""
+    ratings = await session.scalars(
+        select(ConversationEvent)
+        .where(
+            ConversationEvent.conversation_id == conversation_id,
+            ConversationEvent.type == EventType.CSAT_SUBMITTED.value,
+        )
+        .order_by(ConversationEvent.id)
+    )
+    return next((row for row in ratings if _same_instant(row.data.get("resolved_at"), resolved_at)), None)
+
+
+async def can_rate(session: AsyncSession, conversation: Conversation) -> bool:
+    """Whether the customer may rate the conversation now: it is resolved and this resolution is not rated."""
+    if conversation.state != State.RESOLVED or conversation.resolved_at is None:
+        return False
+    return await rating_of(session, conversation.id, conversation.resolved_at) is None
 
 
 async def resolved_by_client_id(session: AsyncSession, conversation_id: str, client_id: str) -> bool:
