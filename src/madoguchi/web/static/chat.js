@@ -14,6 +14,11 @@ const ui = {
   messages: document.getElementById("messages"), text: document.getElementById("text"),
   form: document.getElementById("composer"), send: document.getElementById("send"),
   identity: document.getElementById("identity"), language: document.getElementById("language"),
+  end: document.getElementById("end-chat"), endDialog: document.getElementById("end-dialog"),
+  csat: document.getElementById("csat"), csatForm: document.getElementById("csat-form"),
+  csatScale: document.getElementById("csat-scale"), csatComment: document.getElementById("csat-comment"),
+  csatError: document.getElementById("csat-error"), csatSend: document.getElementById("csat-send"),
+  csatThanks: document.getElementById("csat-thanks"),
 };
 
 let socket = null;
@@ -25,10 +30,94 @@ const shown = new Map(); // message id or client id -> list item
 const suggestions = new Map();
 // Messages typed but not yet acknowledged survive a reload and are resent with the same client id.
 const outbox = new Map(JSON.parse(localStorage.getItem(storeKey("outbox")) || "[]"));
+// The conversation's state as last told; an `end` frame and a rating waiting for their acknowledgement (resent
+// with the same client id after a reconnect: the server answers a resend the same way).
+let state = null;
+let customerWrote = false;
+let pendingEnd = null;
+let pendingRating = null;
 
 function saveOutbox() { localStorage.setItem(storeKey("outbox"), JSON.stringify([...outbox])); }
 
 function setStatus(text) { ui.status.textContent = text; }
+
+function sendFrame(frame) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+}
+
+// --- ending the chat and rating it ---------------------------------------------------------------------------
+// "End chat" once there is something to end: the customer has written, and it is not over yet.
+function showEndButton() {
+  ui.end.hidden = !customerWrote || state === null || state === "resolved";
+}
+
+function setState(next) {
+  const before = state;
+  state = next;
+  showEndButton();
+  if (next !== "resolved") hideRating();
+  return before;
+}
+
+function buildScale() {
+  const choices = [];
+  for (let score = 1; score <= 5; score += 1) {
+    choices.push(
+      el("input", { type: "radio", name: "score", id: `csat-score-${score}`, value: String(score), class: "visually-hidden" }),
+      el("label", { for: `csat-score-${score}` }, el("span", { class: "score", "aria-hidden": "true" }, String(score)),
+        el("span", { class: "visually-hidden" }, `${score} `), t(`csat${score}`)),
+    );
+  }
+  ui.csatScale.append(el("div", { class: "csat-choices" }, choices));
+}
+
+// The rating prompt of a fresh resolution; `focus` when the customer has just ended the chat themselves.
+function showRating({ focus = false } = {}) {
+  if (ui.csat.hidden) {
+    ui.csatForm.reset();
+    ui.csatForm.hidden = false;
+    ui.csatThanks.hidden = true;
+    ui.csatError.textContent = "";
+    ui.csatSend.disabled = false;
+    ui.csat.hidden = false;
+    ui.csat.scrollIntoView({ block: "end" });
+  }
+  if (focus && !ui.csatForm.hidden) ui.csatScale.querySelector("input").focus();
+}
+
+function hideRating() {
+  ui.csat.hidden = true;
+  pendingRating = null;
+}
+
+function thankForRating(text) {
+  pendingRating = null;
+  ui.csatForm.hidden = true;
+  ui.csatThanks.textContent = text;
+  ui.csatThanks.hidden = false;
+  ui.csat.hidden = false;
+  ui.csatThanks.focus();
+}
+
+function submitRating() {
+  const chosen = ui.csatScale.querySelector("input:checked");
+  if (!chosen) {
+    ui.csatError.textContent = t("csatPick");
+    ui.csatScale.querySelector("input").focus();
+    return;
+  }
+  ui.csatError.textContent = "";
+  const comment = ui.csatComment.value.trim();
+  pendingRating = { type: "csat", client_id: newId(), score: Number(chosen.value) };
+  if (comment) pendingRating.comment = comment;
+  ui.csatSend.disabled = true;
+  sendFrame(pendingRating);
+}
+
+function endChat() {
+  pendingEnd = { type: "end", client_id: newId() };
+  sendFrame(pendingEnd);
+}
 
 function describeState(frame) {
   if (frame.state === "queued") {
@@ -58,6 +147,10 @@ function render(message, pending = false) {
   }
   item.classList.toggle("pending", pending);
   item.replaceChildren(...body.filter(Boolean));
+  if (message.author === "customer" && !customerWrote) {
+    customerWrote = true;
+    showEndButton();
+  }
   if (message.client_id) shown.set(message.client_id, item);
   if (message.id) {
     item.dataset.id = message.id;
@@ -154,6 +247,7 @@ function onFrame(frame) {
         conversationId = frame.conversation_id;
         ui.messages.replaceChildren();
         shown.clear();
+        customerWrote = false;
       }
       document.body.dataset.conversationId = frame.conversation_id;
       if (!frame.history.length && !outbox.size) {
@@ -163,9 +257,27 @@ function onFrame(frame) {
       for (const [clientId, text] of outbox) render({ client_id: clientId, author: "customer", text }, true);
       setStatus(describeState(frame));
       flushOutbox();
+      setState(frame.state);
+      if (frame.can_rate) showRating();
+      if (pendingEnd) sendFrame(pendingEnd);
+      if (pendingRating) sendFrame(pendingRating);
       break;
     }
     case "ack": {
+      if (pendingEnd && frame.client_id === pendingEnd.client_id) {
+        pendingEnd = null;
+        // Ended just now by this page (the status frame may come before or after this): the rating prompt, with
+        // the focus on it, since the button that ended the chat is gone.
+        if (frame.state === "resolved" && !frame.duplicate) {
+          if (setState("resolved") !== "resolved") setStatus(describeState(frame));
+          showRating({ focus: true });
+        }
+        break;
+      }
+      if (pendingRating && frame.client_id === pendingRating.client_id) {
+        thankForRating(t("csatThanks"));
+        break;
+      }
       const text = outbox.get(frame.client_id);
       outbox.delete(frame.client_id);
       saveOutbox();
@@ -190,8 +302,32 @@ function onFrame(frame) {
       break;
     case "status":
       setStatus(describeState(frame));
+      if (setState(frame.state) !== "resolved" && frame.state === "resolved") showRating();
       break;
     case "error": {
+      if (frame.client_id && pendingEnd && frame.client_id === pendingEnd.client_id) {
+        if (frame.code === "unavailable" || frame.code === "rate_limited") {
+          setTimeout(() => { if (pendingEnd) sendFrame(pendingEnd); }, 2000);
+        } else {
+          pendingEnd = null;
+          setStatus(frame.message);
+        }
+        break;
+      }
+      if (frame.client_id && pendingRating && frame.client_id === pendingRating.client_id) {
+        if (frame.code === "unavailable" || frame.code === "rate_limited") {
+          setTimeout(() => { if (pendingRating) sendFrame(pendingRating); }, 2000);
+        } else if (frame.reason === "already_rated") {
+          thankForRating(t("csatAlready"));
+        } else if (frame.reason === "not_resolved") {
+          hideRating();
+        } else {
+          pendingRating = null;
+          ui.csatSend.disabled = false;
+          ui.csatError.textContent = frame.field === "score" ? t("csatPick") : frame.message;
+        }
+        break;
+      }
       if (frame.code === "unavailable" && frame.client_id && outbox.has(frame.client_id)) {
         // The server could not take it just now: it stays in the outbox and is sent again (the same
         // client_id, so it is stored once).
@@ -270,6 +406,24 @@ ui.language.addEventListener("change", () => {
   location.href = next.toString();
 });
 if (embedded) document.body.classList.add("embedded");
+ui.end.textContent = t("endChat");
+document.getElementById("end-title").textContent = t("endTitle");
+document.getElementById("end-body").textContent = t("endBody");
+document.getElementById("end-confirm").textContent = t("endYes");
+document.getElementById("end-cancel").textContent = t("cancel");
+document.getElementById("csat-title").textContent = t("csatTitle");
+document.getElementById("csat-comment-label").textContent = t("csatComment");
+document.getElementById("csat-hint").textContent = t("csatHint");
+ui.csatSend.textContent = t("csatSend");
+buildScale();
+// Confirmed first: a dialog (Escape or Cancel closes it; the focus goes back to the button).
+ui.end.addEventListener("click", () => ui.endDialog.showModal());
+ui.endDialog.addEventListener("close", () => {
+  if (ui.endDialog.returnValue === "end") endChat();
+  else ui.end.focus();
+  ui.endDialog.returnValue = "";
+});
+ui.csatForm.addEventListener("submit", (event) => { event.preventDefault(); submitRating(); });
 const photoInput = el("input", { type: "file", id: "photo-input", hidden: true,
   accept: "image/jpeg,image/png,image/webp,image/heic,image/heif", onchange: () => { sendPhoto(photoInput); } });
 ui.form.insertBefore(el("label", { class: "photo-button", title: t("sendPhoto") }, "📷", photoInput), ui.send);

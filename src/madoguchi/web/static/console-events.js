@@ -3,8 +3,10 @@
 import { el } from "./composer.js";
 
 const WORDS = {
-  ja: { from: "差出人", files: "添付ファイル", warning: "注意", failed: "送信できませんでした", waiting: "送信待ち" },
-  en: { from: "From", files: "Attachments", warning: "Warning", failed: "Not delivered", waiting: "Waiting to be sent" },
+  ja: { from: "差出人", files: "添付ファイル", warning: "注意", failed: "送信できませんでした", waiting: "送信待ち",
+    rating: "評価", chat: "チャット", email: "メール" },
+  en: { from: "From", files: "Attachments", warning: "Warning", failed: "Not delivered", waiting: "Waiting to be sent",
+    rating: "Rating", chat: "chat", email: "e-mail" },
 };
 
 function size(bytes) {
@@ -28,6 +30,11 @@ export function eventDetail(event, conversationId, lang) {
   if (event.type === "email.failed") {
     return el("div", { class: "event-detail error" },
       `${words.failed}: ${[data.reason, data.code, data.error].filter(Boolean).join(" · ")}`);
+  }
+  if (event.type === "csat.submitted") {
+    return el("div", { class: `event-detail${data.score <= 2 ? " error" : ""}` },
+      `${words.rating}: ${data.score}/5 (${words[data.via] || data.via})`,
+      data.comment ? el("div", { class: "csat-comment" }, data.comment) : null);
   }
   if (event.type === "email.queued") {
     return el("div", { class: "event-detail" }, data.to ? `→ ${data.to}` : null,

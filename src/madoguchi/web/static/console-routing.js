@@ -14,6 +14,7 @@ const TEXTS = {
     longest: "最長待ち", reassign: "再割り当て", help: "ショートカット", close: "閉じる",
     priority: "優先度", eta: "予想待ち時間", open: "受付中", closed: "受付時間外", error: "エラー",
     escalated: "SLA超過：{desk}へエスカレーションされました", dismiss: "閉じる", suggestions: "返信の候補・ヘルプ記事",
+    lowRating: "低評価 {score}/5（{via}）", endedByCustomer: "お客さまがチャットを終了しました", chat: "チャット", email: "メール",
     shortcuts: [
       ["Alt+T", "会話を対応する"], ["Alt+R", "完了にする"], ["Alt+X", "転送"], ["Alt+N", "メモ入力の切り替え"],
       ["Alt+A", "割り当てを受ける"], ["Alt+D", "割り当てを見送る"], ["Alt+1〜9", "定型文を入力欄へ"],
@@ -31,6 +32,7 @@ const TEXTS = {
     longest: "longest wait", reassign: "Reassign", help: "Shortcuts", close: "Close",
     priority: "Priority", eta: "Estimated wait", open: "open", closed: "closed", error: "Error",
     escalated: "SLA missed: escalated to {desk}", dismiss: "Dismiss", suggestions: "Suggested replies and articles",
+    lowRating: "Low rating {score}/5 ({via})", endedByCustomer: "The customer ended the chat", chat: "chat", email: "e-mail",
     shortcuts: [
       ["Alt+T", "Take the conversation"], ["Alt+R", "Resolve"], ["Alt+X", "Transfer"], ["Alt+N", "Toggle note mode"],
       ["Alt+A", "Accept the offer"], ["Alt+D", "Decline the offer"], ["Alt+1…9", "Insert a canned response"],
@@ -289,18 +291,35 @@ export function routingConsole({ lang, api, getCurrent, getMe, openConversation,
     if (actions[key] && getCurrent() !== undefined) { event.preventDefault(); actions[key](); }
   });
 
-  // A missed SLA is said at once, above everything, until the operator dismisses it.
-  function onEvent(event) {
-    if (event.type !== "conversation.escalated") return;
+  // Said at once, above everything, until the operator dismisses it: a missed SLA; a low rating (1 or 2) to
+  // supervisors and admins, and to a shop's staff for their shop's conversations (the feed brings a shop's staff
+  // nothing else); a chat the customer ended while it was this operator's.
+  function notify(kind, conversation, text) {
     const box = $("alerts");
     if (!box) return;
-    const id = event.conversation.id;
-    const alert = el("div", { class: "alert", role: "alert", dataset: { id } },
-      el("a", { href: `#c=${encodeURIComponent(id)}`, onclick: (click) => { click.preventDefault(); openConversation(id); } },
-        t("escalated", { desk: event.conversation.desk || "" })),
+    const id = conversation.id;
+    const alert = el("div", { class: `alert alert-${kind}`, role: "alert", dataset: { id, kind } },
+      el("a", { href: `#c=${encodeURIComponent(id)}`, onclick: (click) => { click.preventDefault(); openConversation(id); } }, text),
       el("button", { type: "button", onclick: () => alert.remove() }, t("dismiss")));
-    box.querySelector(`[data-id="${CSS.escape(id)}"]`)?.remove();
+    box.querySelector(`[data-id="${CSS.escape(id)}"][data-kind="${kind}"]`)?.remove();
     box.append(alert);
+  }
+
+  function onEvent(event) {
+    const conversation = event.conversation;
+    const where = conversation.shop_id || conversation.desk;
+    const at = where ? ` · ${where}` : "";
+    if (event.type === "conversation.escalated") {
+      notify("escalated", conversation, t("escalated", { desk: conversation.desk || "" }));
+    } else if (event.type === "csat.submitted" && event.csat && event.csat.score <= 2) {
+      const me = getMe();
+      if (!me || !(["admin", "supervisor"].includes(me.role) || me.shop_id)) return;
+      const comment = event.csat.comment ? ` — ${event.csat.comment.slice(0, 80)}` : "";
+      notify("low-rating", conversation, `${t("lowRating", { score: event.csat.score, via: t(event.csat.via) })}${at}${comment}`);
+    } else if (event.type === "conversation.resolved" && event.actor === "customer") {
+      const me = getMe();
+      if (me && conversation.assignee_id === me.id) notify("ended", conversation, `${t("endedByCustomer")}${at}`);
+    }
   }
 
   setInterval(() => { renderOffers(); }, 1000);
