@@ -141,6 +141,10 @@ class Settings(BaseSettings):
     """A chat still with the bot whose customer has written nothing for this many minutes is resolved by the bot
     (1 minute to 7 days)."""
 
+    public_url: str | None = None
+    """The address customers reach this server at (`https://support.example.jp`), for links sent by mail (the
+    rating link of a resolved ticket); unset: the address the operator's console was reached at."""
+
     clock_start: AwareDatetime | None = None
     """Start the process's clock at this instant (ISO 8601 with its offset, `2026-12-08T03:30:00+09:00`) and let
     it run on from there: desk hours, SLA clocks and callbacks then behave as at that time. For demonstrations,
@@ -187,6 +191,16 @@ class Settings(BaseSettings):
         for origin in value.split():
             if not re.fullmatch(r"https?://[A-Za-z0-9.*-]+(:\d+)?", origin):
                 raise ValueError(f"{origin!r} is not an origin such as https://shop.example.com")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?", value):
+            raise ValueError(f"{value!r} is not an address such as https://support.example.jp")
         return value
 
     @field_validator("trusted_proxies")

@@ -27,6 +27,7 @@ from madoguchi.web import (
     demo_api,
     help_api,
     photos_api,
+    rating_page,
     reports_api,
     routing_api,
     sockets,
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(demo_api.router)
     app.include_router(sockets.router)
     app.include_router(assets.router)
+    app.include_router(rating_page.router)
 
     def page(name: str) -> Callable[[], Awaitable[FileResponse]]:
         async def serve() -> FileResponse:

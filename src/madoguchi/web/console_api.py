@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from madoguchi.bus import MessageView
@@ -186,9 +186,16 @@ async def add_note(
 
 
 @router.post("/conversations/{conversation_id}/resolve")
-async def resolve(conversation_id: str, operator: CurrentOperator, tx: TxDep) -> ConversationDetailOut:
+async def resolve(
+    conversation_id: str, request: Request, operator: CurrentOperator, tx: TxDep, runtime: RuntimeDep
+) -> ConversationDetailOut:
+    """Resolve; on an e-mail ticket the customer is mailed that it is resolved, with a link to rate the answer."""
     conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id, for_update=True)
     await assignment.do_withdraw_offers(tx, conversation, utcnow(), "resolved")
     await actions.do_resolve(tx, operator.agent, conversation)
+    if conversation.channel == tickets.CHANNEL:
+        # Links in mail need the address customers reach; without one configured, the one this console used.
+        base_url = runtime.settings.public_url or str(request.base_url)
+        await tickets.do_queue_resolution_mail(tx, runtime.settings, operator.agent, conversation, base_url)
     await tx.commit()
     return await _detail(tx.session, operator.agent, conversation)

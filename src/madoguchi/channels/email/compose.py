@@ -74,6 +74,34 @@ def acknowledgement_text(*, number: int, customer_name: str | None, desk_ja: str
     )
 
 
+def resolution_subject(number: int, subject: str, language: str) -> str:
+    original = base_subject(subject)
+    said = "お問い合わせは完了しました" if language == "ja" else "Your inquiry has been resolved"
+    return f"{ticket_tag(number)} {said}" + (f": {original}" if original else "")
+
+
+def resolution_text(*, number: int, language: str, rating_url: str, days: int) -> str:
+    """The mail that says the ticket is resolved, in the ticket's language, with the link to rate the answer."""
+    tag = ticket_tag(number)
+    if language == "ja":
+        return (
+            "お客様\n\n"
+            f"お問い合わせ {tag} への対応を完了いたしました。ご利用ありがとうございました。\n\n"
+            "今回の対応はいかがでしたか。1〜5の5段階で評価をお聞かせください（1分ほどで終わります）。\n"
+            f"{rating_url}\n"
+            f"※評価用のリンクは{days}日間有効です。評価は1回のみ受け付けます。\n\n"
+            f"まだ解決していない場合は、件名の {tag} を消さずにこのメールにご返信ください。お問い合わせを再開します。\n"
+        )
+    return (
+        "Dear customer,\n\n"
+        f"We have resolved your inquiry {tag}. Thank you for contacting us.\n\n"
+        "How did we do? Please rate our answer from 1 to 5 (it takes a minute):\n"
+        f"{rating_url}\n"
+        f"The link is valid for {days} days and takes one rating.\n\n"
+        f"If your problem is not solved, reply to this e-mail and keep {tag} in the subject: the inquiry reopens.\n"
+    )
+
+
 def reply_subject(number: int, subject: str) -> str:
     original = base_subject(subject)
     return f"{ticket_tag(number)} Re: {original or _NO_SUBJECT}"

@@ -33,6 +33,7 @@ from madoguchi.channels.email.outbox import Draft, automatic_replies_since, queu
 from madoguchi.conversations import actions, events
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.routing_map import PLATFORM_CS, DeskId
+from madoguchi.domain.signed_links import RATING_LINK_DAYS, rating_token
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import InvalidInput, NotFound
 from madoguchi.logs import get_logger
@@ -197,6 +198,48 @@ async def do_queue_agent_reply(
         in_reply_to=latest.message_id if latest is not None else None,
         references=list(latest.reference_ids) if latest is not None else [],
         message_row_id=message.id,
+    )
+    return queue_mail(tx, ticket, draft, relay_configured=bool(settings.smtp_relay), actor=f"agent:{agent.id}")
+
+
+async def do_queue_resolution_mail(
+    tx: Tx, settings: Settings, agent: Agent, conversation: Conversation, base_url: str
+) -> OutboundEmail | None:
+    """Tell the ticket's customer, in the ticket's language, that an operator resolved it, with a signed link to
+    rate that resolution (`/rate/TOKEN`, valid RATING_LINK_DAYS days, one rating)."""
+    session = tx.session
+    ticket = await session.scalar(select(Ticket).where(Ticket.conversation_id == conversation.id))
+    if ticket is None or conversation.resolved_at is None:
+        return None
+    if not ticket.customer_address:
+        events.record(
+            tx, conversation.id, f"agent:{agent.id}", events.EmailFailed(reason="the ticket has no address to reply to")
+        )
+        return None
+    latest = await session.scalar(
+        select(InboundEmail)
+        .where(InboundEmail.ticket_number == ticket.number)
+        .order_by(InboundEmail.received_at.desc())
+        .limit(1)
+    )
+    token = rating_token(settings.secret_key, conversation.id, conversation.resolved_at, utcnow())
+    language = "ja" if conversation.language == "ja" else "en"
+    desk = await session.get(Desk, conversation.desk) if conversation.desk else None
+    draft = Draft(
+        kind="resolution",
+        automatic=False,
+        from_address=ticket.support_address,
+        from_name=_desk_name(desk),
+        to_address=ticket.customer_address,
+        subject=compose.resolution_subject(ticket.number, ticket.subject, language),
+        text=compose.resolution_text(
+            number=ticket.number,
+            language=language,
+            rating_url=f"{base_url.rstrip('/')}/rate/{token}",
+            days=RATING_LINK_DAYS,
+        ),
+        in_reply_to=latest.message_id if latest is not None else None,
+        references=list(latest.reference_ids) if latest is not None else [],
     )
     return queue_mail(tx, ticket, draft, relay_configured=bool(settings.smtp_relay), actor=f"agent:{agent.id}")
 
