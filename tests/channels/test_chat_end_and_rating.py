@@ -273,11 +273,14 @@ async def test_a_reopened_conversation_resolved_again_is_rated_again(server: str
     conversation_id = chat.hello["conversation_id"]
     await end(chat)
     await chat.status("resolved")
-    assert (await rate(chat, 5))["type"] == "ack"
+    first = str(uuid.uuid4())
+    assert (await rate(chat, 5, client_id=first))["type"] == "ack"
     await chat.say("パスワードを忘れました")
     await chat.status("bot")
     refused = await rate(chat, 3)
     assert refused["reason"] == "not_resolved"
+    # The first rating's frame sent again (its ack was lost) is still acknowledged, and rates nothing new.
+    assert (await rate(chat, 5, client_id=first))["duplicate"] is True
     await end(chat)
     assert (await rate(chat, 2))["type"] == "ack"
     ratings = await _events(settings, conversation_id, "csat.submitted")

@@ -17,7 +17,7 @@ from madoguchi.bus import ConversationChanged, MessageCreated, MessageView
 from madoguchi.bus.events import CsatView
 from madoguchi.conversations import events
 from madoguchi.conversations.phrases import phrase
-from madoguchi.conversations.queries import rating_of, resolution_key
+from madoguchi.conversations.queries import rated_by_client_id, rating_of, resolution_key
 from madoguchi.conversations.views import message_view, snapshot
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.conversation import OPEN_STATES, Author, State, can_move, state_after_customer_message
@@ -382,6 +382,9 @@ async def do_rate(
     one, which it must have. Returns False for a resend of the frame (`client_id`) that already rated it."""
     valid_score = _rating_score(score)
     text, masked = _rating_comment(comment)
+    if client_id is not None and await rated_by_client_id(tx.session, conversation.id, client_id):
+        # A resend of a frame that rated a resolution (even one since reopened): answered the same way again.
+        return False
     if resolved_at is None:
         if conversation.state != State.RESOLVED or conversation.resolved_at is None:
             raise Conflict(
@@ -390,10 +393,7 @@ async def do_rate(
                 reason="not_resolved",
             )
         resolved_at = conversation.resolved_at
-    rated = await rating_of(tx.session, conversation.id, resolved_at)
-    if rated is not None:
-        if client_id is not None and rated.data.get("client_id") == client_id:
-            return False
+    if await rating_of(tx.session, conversation.id, resolved_at) is not None:
         raise Conflict(
             "This resolution has already been rated: thank you. / このお問い合わせはすでに評価をいただいています。",
             reason="already_rated",

@@ -440,6 +440,17 @@ async def rating_of(session: AsyncSession, conversation_id: str, resolved_at: da
     return next((row for row in ratings if _same_instant(row.data.get("resolved_at"), resolved_at)), None)
 
 
+async def rated_by_client_id(session: AsyncSession, conversation_id: str, client_id: str) -> bool:
+    """Whether the customer's `csat` frame with this client id already rated one of the conversation's resolutions."""
+    ratings = await session.scalars(
+        select(ConversationEvent.data).where(
+            ConversationEvent.conversation_id == conversation_id,
+            ConversationEvent.type == EventType.CSAT_SUBMITTED.value,
+        )
+    )
+    return any(isinstance(data, dict) and data.get("client_id") == client_id for data in ratings)
+
+
 async def can_rate(session: AsyncSession, conversation: Conversation) -> bool:
     """Whether the customer may rate the conversation now: it is resolved and this resolution is not rated."""
     if conversation.state != State.RESOLVED or conversation.resolved_at is None:
