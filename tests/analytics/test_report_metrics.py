@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from madoguchi.analytics import aggregate, metrics, reports
 from madoguchi.analytics.metrics import Filters, Period
-from madoguchi.conversations import actions, events, facts
+from madoguchi.conversations import actions, facts
 from madoguchi.errors import InvalidInput
 from madoguchi.routing import queueing, sla
 from madoguchi.routing.decision import decide_understood
@@ -106,13 +106,7 @@ class Script:
 
 
 async def _rate(tx: Any, conversation: Conversation, *, score: int) -> None:
-    assert conversation.resolved_at is not None
-    events.record(
-        tx,
-        conversation.id,
-        "customer",
-        events.CsatSubmitted(score=score, via="chat", resolved_at=conversation.resolved_at.isoformat()),
-    )
+    await actions.do_rate(tx, conversation, score=score, via="chat")
 
 
 async def _transfer(tx: Any, agent: Agent, conversation: Conversation, *, desk: str) -> None:
@@ -122,13 +116,12 @@ async def _transfer(tx: Any, agent: Agent, conversation: Conversation, *, desk: 
 async def play(script: Script) -> dict[str, str]:
     tanaka = await script.agent("tanaka@madoguchi.localhost")
     ito = await script.agent("ito@madoguchi.localhost")
-    admin = await script.agent("admin@madoguchi.localhost")
     kobayashi = await script.agent("kobayashi@hikari-denki.localhost")
 
-    # 1. The bot's alone: never queued, resolved five minutes after it started.
+    # 1. The bot's alone: never queued, ended by the customer five minutes after it started.
     bot_only = await script.open(jst(12, 31, 23, 50))
     await script.write(bot_only, jst(12, 31, 23, 50), intent="track_order", bot=True)
-    await script.act(bot_only, jst(12, 31, 23, 55), actions.do_resolve, admin)
+    await script.act(bot_only, jst(12, 31, 23, 55), actions.do_resolve, "customer")
 
     # 2. Across midnight into the holiday: queued 23:59:00, taken 00:00:30, answered 00:01:30, resolved 00:11.
     midnight = await script.open(jst(12, 31, 23, 58))

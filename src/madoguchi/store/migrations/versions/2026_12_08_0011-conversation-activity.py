@@ -1,16 +1,16 @@
 """conversations: an index by state and last activity, for the chats left with the bot
 
-Revision ID: 0010_conversation_activity
-Revises: 0009_desk_sla_clock
-Create Date: 2026-12-09
+Revision ID: 0011_conversation_activity
+Revises: 0010_conversation_facts
+Create Date: 2026-12-08
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0010_conversation_activity"
-down_revision = "0009_desk_sla_clock"
+revision = "0011_conversation_activity"
+down_revision = "0010_conversation_facts"
 branch_labels = None
 depends_on = None
 
