@@ -122,16 +122,20 @@ async def desk_load(
 
 async def _handle_seconds(session: AsyncSession, desk: str, now: datetime) -> float:
     """Mean time from an agent's taking a conversation to its resolution, over the desk's last week."""
-    taken = (
-        select(ConversationEvent.conversation_id, func.max(ConversationEvent.created_at).label("taken_at"))
-        .where(ConversationEvent.type == "conversation.assigned")
-        .group_by(ConversationEvent.conversation_id)
-        .subquery()
+    # Each resolved conversation's last assignment, read from its own events (an index look-up per conversation):
+    # grouping every assignment ever recorded would cost a scan of the whole log at every placement.
+    taken_at = (
+        select(func.max(ConversationEvent.created_at))
+        .where(
+            ConversationEvent.conversation_id == Conversation.id,
+            ConversationEvent.type == "conversation.assigned",
+        )
+        .correlate(Conversation)
+        .scalar_subquery()
     )
     rows = (
         await session.execute(
-            select(Conversation.resolved_at, taken.c.taken_at)
-            .join(taken, taken.c.conversation_id == Conversation.id)
+            select(Conversation.resolved_at, taken_at)
             .where(
                 Conversation.desk == desk,
                 Conversation.state == State.RESOLVED,
