@@ -211,35 +211,42 @@ async def do_offer_waiting(tx: Tx, now: datetime, policy: OfferPolicy, limit: in
     ]
     rows = {conversation.id: conversation for conversation in waiting}
     staff: dict[AgentId, Agent] = {agent.id: agent for agent in agents}
-    made: list[RoutingOffer] = []
-    for decided in policy.rules().match(queued, on_duty, now.timestamp()):
-        conversation = rows[decided.conversation.id]
-        chosen = staff[decided.agent.id]
-        offer = RoutingOffer(
-            conversation_id=conversation.id,
-            agent_id=chosen.id,
-            state="open",
-            offered_at=now,
-            deadline=now + policy.accept_timeout,
-        )
-        tx.session.add(offer)
-        idle_since = chosen.idle_since or chosen.created_at
-        events.record(
-            tx,
-            conversation.id,
-            "routing",
-            events.RoutingOffered(
-                agent_id=chosen.id,
-                reasons=["longest_idle_agent", f"skill:{conversation.desk}", f"language:{conversation.language}"],
-                agent_idle_s=round((now - idle_since).total_seconds()),
-                agent_load=decided.agent.load,
-                timeout_s=policy.accept_timeout.total_seconds(),
-            ),
-        )
-        announce(tx, conversation, "conversation.offered", "routing")
-        made.append(offer)
+    made = [
+        do_offer(tx, rows[decided.conversation.id], staff[decided.agent.id], now, policy, load=decided.agent.load)
+        for decided in policy.rules().match(queued, on_duty, now.timestamp())
+    ]
     await tx.session.flush()
     return made
+
+
+def do_offer(
+    tx: Tx, conversation: Conversation, agent: Agent, now: datetime, policy: OfferPolicy, *, load: int
+) -> RoutingOffer:
+    """Offer a waiting conversation to the agent the routing policy chose (`load`: the agent's open conversations
+    and held offers before this one); the offer holds one of the agent's slots until it is answered or times out."""
+    offer = RoutingOffer(
+        conversation_id=conversation.id,
+        agent_id=agent.id,
+        state="open",
+        offered_at=now,
+        deadline=now + policy.accept_timeout,
+    )
+    tx.session.add(offer)
+    idle_since = agent.idle_since or agent.created_at
+    events.record(
+        tx,
+        conversation.id,
+        "routing",
+        events.RoutingOffered(
+            agent_id=agent.id,
+            reasons=["longest_idle_agent", f"skill:{conversation.desk}", f"language:{conversation.language}"],
+            agent_idle_s=round((now - idle_since).total_seconds()),
+            agent_load=load,
+            timeout_s=policy.accept_timeout.total_seconds(),
+        ),
+    )
+    announce(tx, conversation, "conversation.offered", "routing")
+    return offer
 
 
 async def open_offers(tx: Tx, agent: Agent) -> list[RoutingOffer]:
