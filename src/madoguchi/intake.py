@@ -95,14 +95,16 @@ async def do_receive(
 ) -> Received:
     """Take one customer message on a conversation the caller has locked, in the caller's transaction.
 
-    `bot`: the channel has a bot and it may answer (a chat with the platform). `understood`: the text already
-    masked and understood by `understand`. `understand_text`: False when the text is not the customer's own
-    words (a photo's caption).
+    `bot`: the channel has a bot and it may answer (a chat with the platform); it answers what was understood,
+    so without an understanding (no intent model, a photo's caption) it stays silent. `understood`: the text
+    already masked and understood by `understand`. `understand_text`: False when the text is not the
+    customer's own words (a photo's caption).
     """
     was_queued = conversation.state == State.QUEUED
-    with_bot = bot and services.nlu is not None
     if understood is None and understand_text:
         understood = understand(services, text)
+    understanding = understood.understanding if understood is not None else None
+    with_bot = bot and understanding is not None
     message, created = await actions.do_receive_customer_message(
         tx,
         conversation,
@@ -114,7 +116,6 @@ async def do_receive(
     )
     if not created:
         return Received(message, created=False)
-    understanding = understood.understanding if understood is not None else None
     if understanding is not None:
         actions.do_record_understanding(tx, conversation, message.id, understanding)
 
