@@ -778,7 +778,7 @@ async def run_scenario(kind: str, opts: Options, report: dict[str, Any]) -> None
         env = server_env(database_url, redis_url)
         log(f"[{kind}] migrating and seeding")
         await madoguchi_command(opts.command, env, "db", "upgrade")
-        await madoguchi_command(opts.command, env, "seed")
+        await madoguchi_command(opts.command, env, "seed", "--no-history")
         servers = list(await asyncio.gather(*(start_server(opts.command, name, env, workdir) for name in names)))
         report["servers"] = [{"name": s.name, "port": s.port, "pid": s.pid} for s in servers]
         await warm_up(servers, opts.compression)

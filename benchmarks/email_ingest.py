@@ -1,6 +1,6 @@
 """E-mail ingest: mails per second accepted over real SMTP by one `madoguchi serve` process.
 
-The script starts the server itself (`madoguchi db upgrade`, `madoguchi seed`, then `madoguchi serve` with
+The script starts the server itself (`madoguchi db upgrade`, `madoguchi seed --no-history`, then `madoguchi serve` with
 MADOGUCHI_SMTP_LISTEN on a free loopback port and no relay, so acknowledgements are queued in the outbox as
 they would be, but not sent), and sends mail to it from several SMTP client connections at once, the way a
 site's MTA delivers: one connection per client, mails one after the other on it. A mail counts as accepted
@@ -149,7 +149,7 @@ async def start_server(database_url: str, workdir: Path) -> Server:
     env = {key: value for key, value in os.environ.items() if not key.startswith("MADOGUCHI_")}
     env["MADOGUCHI_DATABASE_URL"] = database_url
     await madoguchi(env, "db", "upgrade")
-    await madoguchi(env, "seed")
+    await madoguchi(env, "seed", "--no-history")
     smtp_port = free_port()
     env["MADOGUCHI_SMTP_LISTEN"] = f"127.0.0.1:{smtp_port}"
     env["MADOGUCHI_LOG_LEVEL"] = "WARNING"  # one line per mail would cost the server more than the mail

@@ -141,8 +141,23 @@ def current() -> None:
 
 @main.command()
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds the demo.")
-def seed(if_empty: bool) -> None:
-    """Load the demo marketplace (shops, customers, orders, desks, operators, articles)."""
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="Play the demo's recent past (real conversations, routed and answered) into a database without any.",
+)
+@click.option(
+    "--history-days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1, max=90),
+    help="How many days of history, ending now.",
+)
+def seed(if_empty: bool, history: bool, history_days: int) -> None:
+    """Load the demo marketplace (shops, customers, orders, desks, operators, articles) and, on a database without
+    conversations, a month of its history (docs/operations.md, "The demo's history")."""
+    from madoguchi.demo.history import has_conversations, seed_history
     from madoguchi.demo.seed import is_seeded, refuse_in_production
     from madoguchi.demo.seed import seed as run_seed
     from madoguchi.store.db import create_engine, session_factory
@@ -154,21 +169,34 @@ def seed(if_empty: bool) -> None:
     except MadoguchiError as exc:
         raise click.ClickException(exc.message) from exc
 
-    async def _seed() -> dict[str, Any] | None:
-        engine = create_engine(settings.database_url)
+    async def _seed() -> tuple[dict[str, Any] | None, str]:
+        # The seeding writes alone: its statements need not leave the event loop's thread.
+        engine = create_engine(settings.database_url, batch=True)
+        sessions = session_factory(engine)
         try:
             await check_schema(engine)
-            async with session_factory(engine)() as session:
+            async with sessions() as session:
                 if if_empty and await is_seeded(session):
-                    return None
+                    return None, ""
                 counts = await run_seed(session, settings=settings)
                 await session.commit()
-                return counts
+                if not history:
+                    return counts, ""
+                if await has_conversations(session):
+                    return counts, "demo history skipped: the database already has conversations"
+            past = await seed_history(sessions, days=history_days, settings=settings)
+            return counts, (
+                f"demo history played: {past.conversations} conversations over {history_days} days "
+                f"({past.handed_over} handed over, {past.bot_resolved} resolved by the bot; {past.events} events) "
+                f"in {past.seconds} s"
+            )
         finally:
             await engine.dispose()
 
-    counts = _run(_seed)
+    counts, said = _run(_seed)
     click.echo("demo data already present" if counts is None else f"demo data loaded: {counts}")
+    if said:
+        click.echo(said)
 
 
 @main.group(invoke_without_command=True)

@@ -7,9 +7,9 @@ typo in a file is reported with its file and field instead of surfacing later as
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 Language = Literal["ja", "en", "zh", "ko"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"]
@@ -151,3 +151,57 @@ class ArticleFrontMatter(_Strict):
     language: Language
     intents: list[str] = Field(min_length=1)
     category: str
+
+
+Phrases = dict[Language, Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]]
+
+
+def _every_language(value: Phrases) -> Phrases:
+    missing = set(get_args(Language)) - set(value)
+    if missing:
+        raise ValueError(f"needs phrases in every customer language; missing {sorted(missing)}")
+    return value
+
+
+EveryLanguage = Annotated[Phrases, AfterValidator(_every_language)]
+
+
+class OperatorPhrases(_Strict):
+    """An operator's first reply, one in the middle of a conversation, and the last one."""
+
+    first: EveryLanguage
+    middle: EveryLanguage
+    last: EveryLanguage
+
+
+def _check_spans(value: dict[Weekday, list[str]]) -> dict[Weekday, list[str]]:
+    for day, spans in value.items():
+        for span in spans:
+            if not _HOURS.match(span):
+                raise ValueError(f"shift spans for {day} must look like '09:00-18:00', not {span!r}")
+    return value
+
+
+class HistorySpec(_Strict):
+    """history.yaml: what people write in the demo's simulated month, and when its operators work."""
+
+    # Intent → language → what a customer writes first; "{order}" is one of the customer's order numbers.
+    customers: dict[str, Phrases]
+    angry: Phrases
+    ask_person: EveryLanguage
+    decline: EveryLanguage
+    pick_first: EveryLanguage
+    thanks: EveryLanguage
+    follow_up: EveryLanguage
+    reopen: EveryLanguage
+    operator: OperatorPhrases
+    # Agent e-mail → weekday (or holiday) → working spans.
+    shifts: dict[str, Annotated[dict[Weekday, list[str]], AfterValidator(_check_spans)]]
+
+    @field_validator("customers")
+    @classmethod
+    def _japanese_for_every_intent(cls, value: dict[str, Phrases]) -> dict[str, Phrases]:
+        missing = [intent for intent, phrases in value.items() if "ja" not in phrases]
+        if missing:
+            raise ValueError(f"every intent needs Japanese phrases; missing for {missing}")
+        return value
