@@ -35,9 +35,12 @@ setup: $(VENV)/.installed $(MODEL) ## create .venv, install Madoguchi and build 
 
 setup-dev: $(VENV)/.installed-dev ## install the test, lint and benchmark tools as well
 
-run: setup ## serve the demo marketplace at http://127.0.0.1:8000 on SQLite (seeded on first start)
+# SEED_FLAGS=--no-history starts the demo without its month of history (docs/operations.md).
+SEED_FLAGS ?=
+
+run: setup ## serve the demo marketplace at http://127.0.0.1:8000 on SQLite (seeded, with its history, on first start)
 	$(BIN)/madoguchi db upgrade
-	$(BIN)/madoguchi seed --if-empty
+	$(BIN)/madoguchi seed --if-empty $(SEED_FLAGS)
 	$(BIN)/madoguchi serve --host $(HOST) --port $(PORT)
 
 services: ## start PostgreSQL, Redis (and install Chromium) when they are missing
