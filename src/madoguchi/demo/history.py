@@ -138,6 +138,8 @@ SHOP_PAGE_INTENTS: dict[str, float] = {
 }
 # Not written by mail: a greeting, small talk, asking a chat for a person or for its transcript.
 NOT_BY_MAIL = frozenset({"greeting", "out_of_scope", "contact_human_agent", "chat_history", "request_callback"})
+# Words that ask for nothing do not name a conversation's need (as in reports).
+NO_NEED = frozenset({"greeting", "out_of_scope"})
 # Share of customers who still want a person after the bot answered: when a desk of people handles the need, when
 # the bot is its first desk, when an outside party is.
 STILL_WANTS_PERSON = {"queue": 0.4, "shop": 0.4, "bot": 0.12, "referral": 0.1}
@@ -162,11 +164,15 @@ SLA_PASS_S = 300.0
 class HistoryCounts:
     """What the simulated month did, counted by the simulation as it did it.
 
-    Conversations are those created in the month; `by_desk` counts handed-over conversations by the desk they
-    were first placed at (a shop's inbox is `shop`), `by_shop` conversations whose shop's inbox they landed
-    in, `by_intent` the intent of each conversation's first message. `bot_resolved`: resolved and never
+    The definitions are the reports' (DESIGN.md, "Reports"; `madoguchi.analytics.metrics`), over the
+    conversations created in the month: `by_desk` counts handed-over conversations by the desk they were first
+    placed at (a shop's inbox is `shop`; the others are the reports' `bot` row), `by_shop` conversations that
+    landed in a shop's inbox, `by_intent` the need that names each conversation (its first words that ask for
+    something, or what the bot handed over; `unknown` when none did). `bot_resolved`: resolved and never
     queued; `handed_over`: queued at least once; `assigned_within_60s`: handed over and first assigned within
-    60 s of first being queued. `sla_met` and `sla_breached` count clocks judged by the end, by kind.
+    60 s of first being queued; `reopened`: reopened at least once; `sla_met`: conversations whose clocks
+    judged by the end were all kept, `sla_breached`: at least one missed; `sla_clocks_met` and
+    `sla_clocks_breached` count the clocks themselves, by kind.
     """
 
     start: datetime
@@ -184,10 +190,12 @@ class HistoryCounts:
     resolved: int = 0
     open_at_end: int = 0
     transfers: int = 0
-    reopens: int = 0
+    reopened: int = 0
     escalations: int = 0
-    sla_met: dict[str, int] = field(default_factory=dict)
-    sla_breached: dict[str, int] = field(default_factory=dict)
+    sla_met: int = 0
+    sla_breached: int = 0
+    sla_clocks_met: dict[str, int] = field(default_factory=dict)
+    sla_clocks_breached: dict[str, int] = field(default_factory=dict)
     customer_messages: int = 0
     # Rows the month added to conversation_events and messages (read from the tables, for the record).
     events: int = field(default=0, compare=False)
@@ -263,6 +271,10 @@ class _Chat:
     said: str = ""
     # Held, so that the session's identity map keeps the row (an anonymous visitor's too).
     customer: Customer | None = None
+    # The need that names the conversation in reports, and how its SLA clocks fared.
+    intent: str | None = None
+    clocks_met: int = 0
+    clocks_breached: int = 0
 
 
 Step = Callable[[], Awaitable[None]]
@@ -321,7 +333,7 @@ class _History:
         self.by_row: dict[str, _Chat] = {}
         self.counts = HistoryCounts(start=_instant(start), end=_instant(end), seed=seed)
         self.tally: dict[str, Counter[str]] = {
-            name: Counter() for name in ("channel", "language", "intent", "desk", "met", "breached")
+            name: Counter() for name in ("channel", "language", "desk", "met", "breached")
         }
         # Every SLA clock the history started, in the order they fall due, and the passes planned.
         self.clocks: list[tuple[float, int, SlaTimer]] = []
@@ -687,7 +699,6 @@ class _History:
             self.counts.conversations += 1
             self.tally["channel"][arrival.channel] += 1
             self.tally["language"][row.language] += 1
-            self.tally["intent"][arrival.intent] += 1
             await self.receive(chat, arrival.text, arrival.intent, arrival.confidence)
 
         return step
@@ -727,8 +738,13 @@ class _History:
             # A new turn with the bot, or a reopening: what was planned for the conversation's last state is over.
             chat.version += 1
         if was == State.RESOLVED:
-            self.counts.reopens += 1
             chat.reopened = True
+        if chat.intent is None and intent not in NO_NEED:
+            chat.intent = intent
+        handoff = received.turn.outcome.handoff if received.turn is not None else None
+        if handoff is not None and handoff.decision.intent and chat.queued_at is None:
+            # The need the bot handed to a person names the conversation, over what was said before.
+            chat.intent = handoff.decision.intent
         if received.placement is not None:
             self.placed(chat, received.placement)
         elif row.state == State.BOT and received.turn is not None:
@@ -878,6 +894,11 @@ class _History:
         for clock in due:
             if clock.state in ("met", "breached"):
                 self.tally["met" if clock.state == "met" else "breached"][clock.kind] += 1
+                judged = self.by_row.get(clock.conversation_id)
+                if judged is not None and clock.state == "met":
+                    judged.clocks_met += 1
+                elif judged is not None:
+                    judged.clocks_breached += 1
             elif clock.state == "running":
                 # Not judged in this pass (another pass holds it): the next one will.
                 heapq.heappush(self.clocks, (_epoch(clock.due_at), next(self.sequence), clock))
@@ -936,13 +957,16 @@ class _History:
         tally = self.tally
         counts.by_channel = dict(sorted(tally["channel"].items()))
         counts.by_language = dict(sorted(tally["language"].items()))
-        counts.by_intent = dict(sorted(tally["intent"].items()))
+        counts.by_intent = dict(sorted(Counter(chat.intent or "unknown" for chat in self.chats.values()).items()))
         counts.by_desk = dict(sorted(tally["desk"].items()))
         counts.by_shop = dict(
             sorted(Counter(chat.row.shop_id for chat in self.chats.values() if chat.row.shop_id).items())
         )
-        counts.sla_met = dict(sorted(tally["met"].items()))
-        counts.sla_breached = dict(sorted(tally["breached"].items()))
+        counts.sla_clocks_met = dict(sorted(tally["met"].items()))
+        counts.sla_clocks_breached = dict(sorted(tally["breached"].items()))
+        counts.sla_breached = sum(1 for chat in self.chats.values() if chat.clocks_breached)
+        counts.sla_met = sum(1 for chat in self.chats.values() if chat.clocks_met and not chat.clocks_breached)
+        counts.reopened = sum(1 for chat in self.chats.values() if chat.reopened)
         return counts
 
 
