@@ -322,7 +322,10 @@ class _History:
         self.services = _Services(settings.model_copy(update={"commerce_url": None}), TrustChecker())
         self.policy = assignment.OfferPolicy(accept_timeout=settings.offer_timeout)
         self.idle = timedelta(minutes=settings.bot_idle_minutes)
-        self.engine = RoutingEngine(offer_timeout_s=settings.offer_timeout.total_seconds())
+        timeout = settings.offer_timeout.total_seconds()
+        self.engine = RoutingEngine(offer_timeout_s=timeout)
+        # Always before the offer times out, however short the deployment's timeout.
+        self.accept_s = (min(ACCEPT_S[0], timeout * 0.2), min(ACCEPT_S[1], timeout * 0.8))
         self.tx = Tx(session, _Unheard())
         self.batch_hour = -1
         self.heap: list[tuple[float, int, Step]] = []
@@ -452,7 +455,7 @@ class _History:
                 load = int(decision.values.get("agent_load", 0))
                 row = assignment.do_offer(self.tx, chat.row, agent, _instant(self.now()), self.policy, load=load)
                 chat.offer = (decision.offer_id, row)
-                self.at(self.now() + self.rng.uniform(*ACCEPT_S), self._accept(chat, agent, decision.offer_id))
+                self.at(self.now() + self.rng.uniform(*self.accept_s), self._accept(chat, agent, decision.offer_id))
             elif decision.kind in ("offer_withdrawn", "offer_expired", "declined"):
                 chat.offer = None
 
