@@ -126,6 +126,9 @@ async def test_three_days_of_history_are_real_events_that_add_up(settings: Setti
     for name in ("conversations", "bot_resolved", "handed_over", "resolved", "transfers", "escalations", "reopened"):
         assert totals[name] == getattr(counts, name), name
     assert totals["sla_met"] == counts.sla_met
+    assert counts.csat_responses > 5
+    assert totals["csat"]["responses"] == counts.csat_responses
+    assert totals["csat"]["mean"] == round(counts.csat_sum / counts.csat_responses, 2)
     assert totals["sla_breached"] == counts.sla_breached
     assert totals["service_level_60s"] == pytest.approx(counts.assigned_within_60s / counts.handed_over, abs=0.001)
 

@@ -34,7 +34,7 @@ demo's operators, their shifts and capacities; each of its offers is made and ac
 on the roster can take is handed to platform CS by the supervisor). Chats the bot finished are ended by the
 customer (the chat's end) or closed by the bot once they go quiet (`MADOGUCHI_BOT_IDLE_MINUTES`, the routing
 worker's pass `routing.idle.do_resolve_idle_bot_chats`). Offers are accepted within seconds and never
-declined. Every resolution passes through `_History.resolved`, where the customer's rating is to be given.
+declined. Every resolution passes through `_History.resolved`, where a share of customers rate it (`actions.do_rate`).
 
 Each step of the simulation is one moment of the routing engine's time; an operator's message just after it
 (the first reply after taking a conversation) or just before it (the last one before resolving) is written in
@@ -57,7 +57,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -152,6 +152,11 @@ TRANSFER_SHARE = 0.05
 TRANSFER_DESKS = (DeskId.PAYMENTS, DeskId.MEMBER_SUPPORT, DeskId.TRUST_SAFETY, DeskId.DIGITAL, DeskId.MEMBERSHIP)
 # Customers who write again after an operator resolved the conversation, by channel.
 REOPEN_SHARE = {"chat": 0.04, "email": 0.12}
+# Share of resolutions the customer rates, and how (1 to 5): mostly content, less so after a transfer or a
+# reopening.
+RATING_SHARE = {"chat": 0.35, "email": 0.2}
+RATING_WEIGHTS = (4, 5, 14, 37, 40)
+RATING_WEIGHTS_TROUBLED = (15, 20, 30, 25, 10)
 # An operator answers an offer within this many seconds (always before the offer times out).
 ACCEPT_S = (3.0, 15.0)
 # SLA clocks are judged in passes, as the routing worker's are, here every five minutes when one is due (the
@@ -197,6 +202,9 @@ class HistoryCounts:
     sla_clocks_met: dict[str, int] = field(default_factory=dict)
     sla_clocks_breached: dict[str, int] = field(default_factory=dict)
     customer_messages: int = 0
+    # Conversations rated (their last rating counts) and the sum of those ratings.
+    csat_responses: int = 0
+    csat_sum: int = 0
     # Rows the month added to conversation_events and messages (read from the tables, for the record).
     events: int = field(default=0, compare=False)
     messages: int = field(default=0, compare=False)
@@ -327,6 +335,7 @@ class _History:
         # Always before the offer times out, however short the deployment's timeout.
         self.accept_s = (min(ACCEPT_S[0], timeout * 0.2), min(ACCEPT_S[1], timeout * 0.8))
         self.tx = Tx(session, _Unheard())
+        self.ratings: dict[str, int] = {}
         self.batch_hour = -1
         self.heap: list[tuple[float, int, Step]] = []
         self.sequence = count()
@@ -568,10 +577,25 @@ class _History:
         return step
 
     async def resolved(self, chat: _Chat) -> None:
-        """Every resolution of the history passes here. The customer's rating belongs right after it: once the
-        CSAT action exists in conversations.actions, schedule it here for a share of customers (a score drawn
-        from how the conversation went, a few minutes later)."""
-        return None
+        """Every resolution of the history passes here: a share of customers rate it a few minutes later, through
+        the rating action (the chat page's `csat` frame, the mailed link), worse after a transfer or a
+        reopening."""
+        if self.rng.random() >= RATING_SHARE.get(chat.row.channel, 0.0):
+            return
+        weights = RATING_WEIGHTS_TROUBLED if chat.transferred or chat.reopened else RATING_WEIGHTS
+        score = self.rng.choices(range(1, 6), weights=weights)[0]
+        self.at(self.now() + self.rng.uniform(20, 600), self._rate(chat, chat.version, score))
+
+    def _rate(self, chat: _Chat, version: int, score: int) -> Step:
+        async def step() -> None:
+            if chat.version != version or chat.row.state != State.RESOLVED:
+                return
+            via: Literal["chat", "email"] = "email" if chat.row.channel == "email" else "chat"
+            await actions.do_rate(self.tx, chat.row, score=score, via=via)
+            # The reports count each conversation's last rating.
+            self.ratings[chat.key] = score
+
+        return step
 
     def _transfer(self, chat: _Chat, version: int) -> Step:
         async def step() -> None:
@@ -950,6 +974,8 @@ class _History:
 
     def result(self) -> HistoryCounts:
         counts = self.counts
+        counts.csat_responses = len(self.ratings)
+        counts.csat_sum = sum(self.ratings.values())
         for chat in self.chats.values():
             if chat.row.state == State.RESOLVED:
                 counts.resolved += 1
