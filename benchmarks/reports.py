@@ -43,6 +43,7 @@ from madoguchi.store.migrate import upgrade
 from madoguchi.store.models import Conversation, ConversationEvent, ConversationFact, Customer, Shop
 
 POSTGRES_ADMIN_URL = "postgresql://postgres:postgres@127.0.0.1:5432/test"
+COMMIT = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 POSTGRES_BENCH_DB = "madoguchi_bench_reports"
 END = datetime(2026, 12, 1, tzinfo=UTC)
 DAYS = 30
@@ -430,9 +431,7 @@ async def main() -> None:
         "days": DAYS,
         "results": results,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-        ).stdout.strip(),
+        "commit": COMMIT,
         "date": datetime.now(UTC).date().isoformat(),
     }
     if args.json:
