@@ -38,9 +38,15 @@ def jst(month: int, day: int, hour: int, minute: int, second: int = 0) -> dateti
     return datetime(year, month, day, hour, minute, second, tzinfo=JST).astimezone(UTC)
 
 
+def scripted(settings: Settings) -> Settings:
+    """A process whose routing worker stays still: the script moves a frozen clock and judges the SLA clocks
+    itself, and a worker acting beside it at those instants would make the history the script's and its own."""
+    return settings.model_copy(update={"routing_tick_seconds": 3600.0})
+
+
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    runtime = await start_runtime(settings)
+    runtime = await start_runtime(scripted(settings))
     try:
         yield runtime
     finally:

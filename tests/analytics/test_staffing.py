@@ -28,7 +28,7 @@ from madoguchi.routing.desks import is_public_holiday
 from madoguchi.runtime import Runtime, start_runtime, stop_runtime
 from madoguchi.settings import get_settings
 from madoguchi.store.models import AuditEntry, ConversationFact
-from tests.analytics.test_report_metrics import Script
+from tests.analytics.test_report_metrics import Script, scripted
 from tests.helpers import AGENT_TANAKA, SHOP_AGENT_KOBAYASHI, SHOP_AGENT_YAMADA, Console
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def needed(arrivals_per_hour: float, handle_s: float) -> int:
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    runtime = await start_runtime(settings)
+    runtime = await start_runtime(scripted(settings))
     try:
         yield runtime
     finally:
@@ -123,7 +123,7 @@ async def play(script: Script) -> None:
 
 @pytest.fixture
 async def history(settings: Settings, clock: Clock) -> None:
-    runtime = await start_runtime(settings)
+    runtime = await start_runtime(scripted(settings))
     try:
         await play(Script(runtime, clock))
     finally:

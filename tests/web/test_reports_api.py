@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.store.models import AuditEntry
-from tests.analytics.test_report_metrics import EXPECTED_TOTALS, Script, play
+from tests.analytics.test_report_metrics import EXPECTED_TOTALS, Script, play, scripted
 from tests.helpers import AGENT_TANAKA, SHOP_AGENT_KOBAYASHI, SHOP_AGENT_YAMADA, Console
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ ENDPOINTS = [
 
 @pytest.fixture
 async def history(settings: Settings, clock: Clock) -> None:
-    runtime = await start_runtime(settings)
+    runtime = await start_runtime(scripted(settings))
     try:
         await play(Script(runtime, clock))
     finally:
