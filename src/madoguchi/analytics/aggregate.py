@@ -157,14 +157,6 @@ def _stats_of(row: Any) -> dict[str, dict[str, float | None]]:
     return stats
 
 
-async def tally_rows(
-    session: AsyncSession, period: Period, group_by: str | None, filters: Filters
-) -> tuple[Tally, dict[str, Tally]]:
-    """The totals and the rows by `group_by` (see `supports` for what SQLite can group)."""
-    total, by = await tally_many(session, period, [group_by] if group_by is not None else [], filters)
-    return total, by.get(group_by, {}) if group_by is not None else {}
-
-
 async def tally_many(
     session: AsyncSession, period: Period, group_bys: list[str], filters: Filters
 ) -> tuple[Tally, dict[str, dict[str, Tally]]]:
