@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, CDPSession, Locator, Page, async_playwright, expect
 
-from tests.helpers import AGENT_TANAKA
+from madoguchi.trust.identity import sign_token
+from tests.helpers import AGENT_TANAKA, CUSTOMER_SATO
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
+
+    from madoguchi.settings import Settings
 
 pytestmark = pytest.mark.browser
 
@@ -374,6 +377,32 @@ async def test_widget_opens_the_chat_in_a_frame(server: str, browser: Browser) -
     await button.click()
     await expect(page.locator("#madoguchi-widget-frame")).to_be_hidden()
     await expect(button).to_have_attribute("aria-expanded", "false")
+    home.assert_no_script_errors()
+
+
+async def test_widget_hands_the_shops_identity_token_to_the_chat(
+    server: str, browser: Browser, settings: Settings
+) -> None:
+    home = await open_tab(browser, f"{server}/")
+    page = home.page
+    # The shop's page learns who its customer is after loading, and tells the widget.
+    token = sign_token(settings.identity_key, CUSTOMER_SATO, "customer", 3600)
+    await page.evaluate("(token) => window.Madoguchi.identify(token)", token)
+    await page.locator("#madoguchi-widget-button").click()
+    frame = page.frame_locator("#madoguchi-widget-frame")
+    await expect(frame.locator("#status")).to_have_text(STATUS_BOT_JA)
+    hello = await home.wait_for_received(lambda frame: frame.get("type") == "hello")
+    assert hello["customer"]["id"] == CUSTOMER_SATO
+    # Only the first connection: the chat waited for the token instead of opening a guest chat first.
+    assert [frame for frame in home.received if frame.get("type") == "hello"] == [hello]
+    src = await page.locator("#madoguchi-widget-frame").get_attribute("src")
+    assert src is not None
+    assert token not in src  # never in a URL, where logs and referrers would keep it
+
+    # Signing out on the shop's page turns the chat into a guest's.
+    await page.evaluate("() => window.Madoguchi.signOut()")
+    guest = await home.wait_for_received(lambda frame: frame.get("type") == "hello" and frame is not hello)
+    assert guest["customer"]["anonymous"] is True
     home.assert_no_script_errors()
 
 

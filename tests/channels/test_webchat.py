@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import jwt
 import pytest
 from sqlalchemy import func, select, update
 
@@ -125,6 +126,14 @@ async def test_signed_in_customer_is_known_by_name(server: str, settings: Settin
     async with ChatClient(server, token=token) as chat:
         assert chat.hello["customer"] == {"id": CUSTOMER_SATO, "name": "佐藤 美咲", "anonymous": False}
         assert "visitor_token" not in chat.hello
+
+
+async def test_a_customer_signed_in_with_a_standard_jwt_is_known_by_name(server: str, settings: Settings) -> None:
+    # What a PHP, Ruby or Node backend makes with its usual JWT library.
+    expiry = int(utcnow().timestamp()) + 600
+    token = jwt.encode({"sub": CUSTOMER_SATO, "exp": expiry}, settings.identity_key, algorithm="HS256")
+    async with ChatClient(server, token=token) as chat:
+        assert chat.hello["customer"] == {"id": CUSTOMER_SATO, "name": "佐藤 美咲", "anonymous": False}
 
 
 @pytest.mark.parametrize(

@@ -429,4 +429,25 @@ const photoInput = el("input", { type: "file", id: "photo-input", hidden: true,
 ui.form.insertBefore(el("label", { class: "photo-button", title: t("sendPhoto") }, "📷", photoInput), ui.send);
 const submit = bindComposer(ui.text, send);
 ui.form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
-setUpIdentityPicker().finally(connect);
+// Embedded by widget.js on a shop's page, the chat is told the customer's identity token by that page
+// (postMessage from the parent frame only; the server checks the token's signature). With `identity=1` the
+// page said a token is coming: wait for it, a few seconds at most, rather than open a guest chat first.
+let started = false;
+function start() {
+  if (started) return;
+  started = true;
+  connect();
+}
+window.addEventListener("message", (event) => {
+  if (!embedded || event.source !== window.parent || !event.data || event.data.type !== "madoguchi:identity") return;
+  const token = typeof event.data.token === "string" && event.data.token ? event.data.token : null;
+  const changed = token !== sessionStorage.getItem("madoguchi.identity");
+  if (token) sessionStorage.setItem("madoguchi.identity", token);
+  else sessionStorage.removeItem("madoguchi.identity");
+  if (!started) start();
+  else if (changed && socket) socket.close(); // reconnects as the customer now signed in (or as a guest)
+});
+setUpIdentityPicker().finally(() => {
+  if (embedded && params.get("identity") === "1") setTimeout(start, 3000);
+  else start();
+});
