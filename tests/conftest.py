@@ -21,15 +21,15 @@ import asyncpg
 import pytest
 import uvicorn
 from redis.asyncio import Redis
-from sqlalchemy import event, text
+from sqlalchemy import event, text, update
 
 from madoguchi.conversations import facts
-from madoguchi.demo.seed import seed
+from madoguchi.demo.seed import customer_row, load_demo_data, seed
 from madoguchi.domain.clock import CLOCK, Clock
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import current_revision, head_revision, upgrade
-from madoguchi.store.models import Conversation, ConversationEvent
+from madoguchi.store.models import Conversation, ConversationEvent, Customer
 from madoguchi.web.app import create_app
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ POSTGRES_DB = f"madoguchi_test_{os.getpid()}"
 REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS", "redis://127.0.0.1:6379/15")
 BUS_CHANNEL = f"madoguchi:test:{os.getpid()}"
 # Tables that tests write; the demo marketplace itself is loaded once per session and kept.
+_DEMO_CUSTOMERS = [customer_row(spec) for spec in load_demo_data().customers]
+_CUSTOMER_FIELDS = ("name", "name_kana", "email", "phone", "prefecture", "address")
 _CONVERSATION_TABLES = (
     "conversation_events",
     "messages",
@@ -139,6 +141,13 @@ async def _reset_postgres(url: str) -> None:
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {', '.join(_CONVERSATION_TABLES)} CASCADE"))
             await connection.execute(text("DELETE FROM customers WHERE is_anonymous"))
+            # A test may have erased a demo customer's personal data (a data request): put it back.
+            for customer in _DEMO_CUSTOMERS:
+                await connection.execute(
+                    update(Customer)
+                    .where(Customer.id == customer.id)
+                    .values({column: getattr(customer, column) for column in _CUSTOMER_FIELDS})
+                )
             await connection.execute(
                 text(
                     "UPDATE agents SET totp_enabled = false, totp_secret = NULL,"

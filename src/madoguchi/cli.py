@@ -199,6 +199,107 @@ def seed(if_empty: bool, history: bool, history_days: int) -> None:
         click.echo(said)
 
 
+@main.group()
+def admin() -> None:
+    """An installation's owner's work: the first administrator, customers' data requests."""
+
+
+def _cli_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+@admin.command("create-admin")
+@click.option("--email", required=True, help="The administrator's e-mail address (their log-in).")
+@click.option("--name", required=True, help="Their name as colleagues see it.")
+def create_admin(email: str, name: str) -> None:
+    """Create an administrator; the password is read from stdin (one line, at least 12 characters)."""
+    from madoguchi.agents import audit
+    from madoguchi.agents.accounts import do_create_admin
+    from madoguchi.store.db import create_engine, session_factory
+    from madoguchi.store.migrate import check_schema
+
+    settings = _settings()
+    password = sys.stdin.readline().rstrip("\r\n")
+
+    async def _create() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            await check_schema(engine)
+            async with session_factory(engine)() as session:
+                agent = await do_create_admin(session, email=email, name=name, password=password)
+                audit.record(session, None, "admin.created", target=str(agent.id), actor=_cli_actor())
+                await session.commit()
+                return agent.id
+        finally:
+            await engine.dispose()
+
+    agent_id = _run(_create)
+    click.echo(f"administrator {email.strip().lower()} created (id {agent_id}): log in at /console")
+
+
+@admin.command("export-customer")
+@click.argument("customer_id")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: stdout).")
+def export_customer(customer_id: str, out: Path | None) -> None:
+    """Everything held about a customer, as JSON with files in base64 (a data access request)."""
+    from madoguchi.agents import audit
+    from madoguchi.conversations.data_requests import export_customer as export
+    from madoguchi.store.db import create_engine, session_factory
+    from madoguchi.store.migrate import check_schema
+
+    settings = _settings()
+
+    async def _export() -> dict[str, Any]:
+        engine = create_engine(settings.database_url)
+        try:
+            await check_schema(engine)
+            async with session_factory(engine)() as session:
+                document = await export(session, customer_id)
+                audit.record(session, None, "customer.exported", target=customer_id, actor=_cli_actor())
+                await session.commit()
+                return document
+        finally:
+            await engine.dispose()
+
+    data = orjson.dumps(_run(_export), option=orjson.OPT_INDENT_2)
+    if out is None:
+        sys.stdout.buffer.write(data + b"\n")
+    else:
+        out.write_bytes(data + b"\n")
+        click.echo(f"exported customer {customer_id} to {out}", err=True)
+
+
+@admin.command("erase-customer")
+@click.argument("customer_id")
+@click.option("--yes", is_flag=True, help="Confirm: the erasure cannot be undone.")
+def erase_customer(customer_id: str, yes: bool) -> None:
+    """Erase a customer's personal data (names, contacts, what they wrote, files); reports keep their numbers."""
+    from madoguchi.agents import audit
+    from madoguchi.conversations.data_requests import do_erase_customer
+    from madoguchi.store.db import create_engine, session_factory
+    from madoguchi.store.migrate import check_schema
+
+    if not yes:
+        raise click.UsageError("Erasing cannot be undone: add --yes to confirm (export the customer first if needed).")
+    settings = _settings()
+
+    async def _erase() -> dict[str, Any]:
+        engine = create_engine(settings.database_url)
+        try:
+            await check_schema(engine)
+            async with session_factory(engine)() as session:
+                erasure = await do_erase_customer(session, customer_id)
+                audit.record(
+                    session, None, "customer.erased", target=customer_id, details=erasure.counts(), actor=_cli_actor()
+                )
+                await session.commit()
+                return erasure.counts()
+        finally:
+            await engine.dispose()
+
+    click.echo(orjson.dumps(_run(_erase)).decode())
+
+
 @main.group(invoke_without_command=True)
 @click.option("--from", "first", metavar="YYYY-MM-DD", help="First day (default: 29 days before --to).")
 @click.option("--to", "last", metavar="YYYY-MM-DD", help="Last day, included (default: today).")

@@ -8,9 +8,10 @@ event says only what is known when it happens.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
 
 from madoguchi.conversations import facts
 from madoguchi.domain.clock import utcnow
@@ -18,7 +19,20 @@ from madoguchi.domain.event_types import EventType as EventType
 from madoguchi.store.models import ConversationEvent
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from madoguchi.store.tx import Tx
+
+
+class Personal:
+    """Marks a payload field that may hold a person's words or contact details (a customer's text, an address,
+    a note about them): erasing a customer's data empties exactly these fields, and keeps the rest of the log,
+    which the reports count."""
+
+
+PERSONAL = Personal()
 
 
 class Payload(BaseModel):
@@ -69,7 +83,7 @@ class ConversationReopened(_StateChange):
 class ConversationTransferred(Payload):
     type = EventType.CONVERSATION_TRANSFERRED
     from_desk: str | None
-    note: str
+    note: Annotated[str, PERSONAL]
     # To a desk's queue, or to one operator.
     desk: str | None = None
     agent_id: int | None = None
@@ -92,7 +106,7 @@ class MessageClassified(Payload):
     language: str
     intent: str
     confidence: float
-    entities: list[dict[str, Any]]
+    entities: Annotated[list[dict[str, Any]], PERSONAL]
     urgency: float
     anger: float
     signals: list[str]
@@ -116,8 +130,8 @@ class BotHandoff(Payload):
     desk: str
     shop_id: str | None
     intent: str | None
-    entities: list[dict[str, Any]]
-    summary: str
+    entities: Annotated[list[dict[str, Any]], PERSONAL]
+    summary: Annotated[str, PERSONAL]
     reason: str
     priority: str
     language: str
@@ -268,7 +282,7 @@ class CallbackAttempted(Payload):
 class CsatSubmitted(Payload):
     type = EventType.CSAT_SUBMITTED
     score: int
-    comment: str | None = None
+    comment: Annotated[str | None, PERSONAL] = None
     # Where it was given: `chat` (the chat page) or `email` (the signed link in the resolution mail).
     via: str
     # The resolution rated (its time, ISO 8601): one rating per resolution.
@@ -285,7 +299,7 @@ class CsatSubmitted(Payload):
 class TicketOpened(Payload):
     type = EventType.TICKET_OPENED
     ticket: int
-    customer_address: str
+    customer_address: Annotated[str, PERSONAL]
     # The sender's address matches a member's, which a mail alone does not prove: the operator verifies.
     unverified_member_id: str | None = None
 
@@ -295,10 +309,10 @@ class EmailReceived(Payload):
     ticket: int
     inbound_id: str
     message_id: str | None
-    from_address: str | None
-    subject: str
+    from_address: Annotated[str | None, PERSONAL]
+    subject: Annotated[str, PERSONAL]
     size: int
-    attachments: list[dict[str, Any]]
+    attachments: Annotated[list[dict[str, Any]], PERSONAL]
     warnings: list[str]
     # A bounce or other delivery report, kept on the ticket whose mail it returns (why it was read as one); it is
     # no message of the customer's and moves the ticket nowhere.
@@ -329,7 +343,7 @@ class EmailAutoReplySuppressed(Payload):
 class _Outbound(Payload):
     outbound_id: str
     kind: str
-    to: str
+    to: Annotated[str, PERSONAL]
 
 
 class EmailQueued(_Outbound):
@@ -358,7 +372,7 @@ class EmailFailed(Payload):
     reason: str
     outbound_id: str | None = None
     kind: str | None = None
-    to: str | None = None
+    to: Annotated[str | None, PERSONAL] = None
     attempts: int | None = None
     code: int | None = None
     error: str | None = None
@@ -399,3 +413,41 @@ def record(tx: Tx, conversation_id: str, actor: str, payload: Payload) -> Conver
 def payload_of(event: ConversationEvent) -> Payload:
     """A stored event read back as its typed payload (for reports and webhooks)."""
     return CATALOGUE[EventType(event.type)].model_validate(event.data)
+
+
+def _personal_fields(model: type[Payload]) -> frozenset[str]:
+    return frozenset(
+        name for name, field in model.model_fields.items() if any(isinstance(m, Personal) for m in field.metadata)
+    )
+
+
+# Per event type, the fields an erasure empties.
+PERSONAL_FIELDS: dict[EventType, frozenset[str]] = {
+    event_type: fields for event_type, model in CATALOGUE.items() if (fields := _personal_fields(model))
+}
+ERASED = "[erased]"
+
+
+async def erase_personal(session: AsyncSession, conversation_ids: Sequence[str]) -> int:
+    """Empty the personal fields of these conversations' events (a customer's erasure); how many changed.
+
+    The events stay, with their types, times and actors, so the reports' numbers and the facts folded from
+    the log are the same afterwards."""
+    if not conversation_ids:
+        return 0
+    rows = await session.scalars(
+        select(ConversationEvent).where(
+            ConversationEvent.conversation_id.in_(conversation_ids),
+            ConversationEvent.type.in_([event_type.value for event_type in PERSONAL_FIELDS]),
+        )
+    )
+    changed = 0
+    for row in rows:
+        data = dict(row.data)
+        for name in PERSONAL_FIELDS[EventType(row.type)] & data.keys():
+            value = data[name]
+            data[name] = ERASED if isinstance(value, str) else [] if isinstance(value, list) else None
+        if data != row.data:
+            row.data = data
+            changed += 1
+    return changed

@@ -114,6 +114,22 @@ def _days_ago(now: datetime, days: int | None) -> datetime | None:
     return None if days is None else now - timedelta(days=days)
 
 
+def customer_row(customer: CustomerSpec) -> Customer:
+    """A demo customer as stored (also how tests put one back after erasing it)."""
+    return Customer(
+        id=customer.id,
+        name=customer.name,
+        name_kana=customer.name_kana,
+        email=customer.email,
+        phone=customer.phone,
+        language=customer.language,
+        member_tier=customer.member_tier,
+        prefecture=customer.prefecture,
+        address=customer.address,
+        is_anonymous=False,
+    )
+
+
 def refuse_in_production(settings: Settings) -> None:
     """The demo operators' passwords are published with the code: in production they would be open doors."""
     if settings.environment == "production":
@@ -166,20 +182,7 @@ async def seed(
             )
         )
     for customer in data.customers:
-        await session.merge(
-            Customer(
-                id=customer.id,
-                name=customer.name,
-                name_kana=customer.name_kana,
-                email=customer.email,
-                phone=customer.phone,
-                language=customer.language,
-                member_tier=customer.member_tier,
-                prefecture=customer.prefecture,
-                address=customer.address,
-                is_anonymous=False,
-            )
-        )
+        await session.merge(customer_row(customer))
     await session.flush()
     for order in data.orders:
         await session.merge(

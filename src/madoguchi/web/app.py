@@ -24,6 +24,7 @@ from madoguchi.web import (
     assets,
     auth_api,
     console_api,
+    data_requests_api,
     demo_api,
     help_api,
     photos_api,
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos_api.router)
     app.include_router(routing_api.router)
     app.include_router(reports_api.router)
+    app.include_router(data_requests_api.router)
     app.include_router(help_api.router)
     app.include_router(help_api.console_router)
     app.include_router(triage_api.router)
