@@ -21,7 +21,7 @@ import asyncpg
 import pytest
 import uvicorn
 from redis.asyncio import Redis
-from sqlalchemy import event, text, update
+from sqlalchemy import delete, event, text, update
 
 from madoguchi.conversations import facts
 from madoguchi.demo.seed import customer_row, load_demo_data, seed
@@ -29,7 +29,7 @@ from madoguchi.domain.clock import CLOCK, Clock
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import current_revision, head_revision, upgrade
-from madoguchi.store.models import Conversation, ConversationEvent, Customer
+from madoguchi.store.models import Agent, Conversation, ConversationEvent, Customer
 from madoguchi.web.app import create_app
 
 if TYPE_CHECKING:
@@ -42,7 +42,21 @@ POSTGRES_DB = f"madoguchi_test_{os.getpid()}"
 REDIS_URL = os.environ.get("MADOGUCHI_TEST_REDIS", "redis://127.0.0.1:6379/15")
 BUS_CHANNEL = f"madoguchi:test:{os.getpid()}"
 # Tables that tests write; the demo marketplace itself is loaded once per session and kept.
-_DEMO_CUSTOMERS = [customer_row(spec) for spec in load_demo_data().customers]
+_DEMO = load_demo_data()
+_DEMO_CUSTOMERS = [customer_row(spec) for spec in _DEMO.customers]
+_DEMO_AGENTS = {
+    spec.email.lower(): {
+        "name": spec.name,
+        "role": spec.role,
+        "shop_id": spec.shop,
+        "desks": list(spec.desks),
+        "languages": list(spec.languages),
+        "chat_capacity": spec.chat_capacity,
+        "email_capacity": spec.email_capacity,
+        "active": True,
+    }
+    for spec in _DEMO.agents
+}
 _CUSTOMER_FIELDS = ("name", "name_kana", "email", "phone", "prefecture", "address")
 _CONVERSATION_TABLES = (
     "conversation_events",
@@ -141,6 +155,10 @@ async def _reset_postgres(url: str) -> None:
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {', '.join(_CONVERSATION_TABLES)} CASCADE"))
             await connection.execute(text("DELETE FROM customers WHERE is_anonymous"))
+            # A test may have created, changed or deactivated operators (administration): back to the demo's.
+            await connection.execute(delete(Agent).where(Agent.email.not_in(list(_DEMO_AGENTS))))
+            for email, values in _DEMO_AGENTS.items():
+                await connection.execute(update(Agent).where(Agent.email == email).values(values))
             # A test may have erased a demo customer's personal data (a data request): put it back.
             for customer in _DEMO_CUSTOMERS:
                 await connection.execute(

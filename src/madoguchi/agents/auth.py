@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 _hasher = PasswordHasher()
 # Verifying against this when the e-mail is unknown keeps the answer time the same as for a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+DEACTIVATED = "This operator account is deactivated: ask an administrator. このアカウントは無効化されています。"
 
 
 def hash_password(password: str) -> str:
@@ -71,6 +72,9 @@ async def do_log_in(
         agent = None
     if agent is None:
         raise NotAuthenticated("The e-mail address or the password is wrong.")
+    if not agent.active:
+        # Said only to whoever knows the password: an unknown address and a wrong password stay alike.
+        raise Forbidden(DEACTIVATED)
     if agent.totp_enabled:
         if not otp:
             raise TwoFactorRequired("Enter the 6-digit code from your authenticator app.")
@@ -116,6 +120,8 @@ async def authenticate(session: AsyncSession, token: str | None) -> tuple[Agent,
     if found is None:
         raise NotAuthenticated("Your session has ended: log in again.")
     agent, agent_session = found
+    if not agent.active:
+        raise NotAuthenticated(DEACTIVATED)
     if agent_session.expires_at <= utcnow():
         raise NotAuthenticated("Your session has expired: log in again.")
     return agent, agent_session

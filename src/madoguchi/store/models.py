@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from madoguchi.domain.clock import utcnow
@@ -127,6 +128,8 @@ class Agent(Base):
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # The time step (Unix time / 30 s) of the last code accepted at log-in: a code seen once is never taken again.
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A deactivated operator cannot log in and is offered nothing; their history keeps their name.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Since when the agent has had nothing new: the longest idle eligible agent gets the next offer.
     idle_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
