@@ -28,6 +28,7 @@ from madoguchi.web import (
     demo_api,
     help_api,
     operators_api,
+    organisation_api,
     photos_api,
     rating_page,
     reports_api,
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_api.router)
     app.include_router(data_requests_api.router)
     app.include_router(operators_api.router)
+    app.include_router(organisation_api.router)
     app.include_router(help_api.router)
     app.include_router(help_api.console_router)
     app.include_router(triage_api.router)
