@@ -93,6 +93,7 @@ _CONVERSATION_TABLES = (
     "trust_reports",
     "trust_brands",
     "audit_log",
+    "canned_responses",
 )
 
 

@@ -509,6 +509,8 @@ class CannedResponse(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # None: every operator's; otherwise only that shop's staff see it.
     shop_id: Mapped[str | None] = mapped_column(ForeignKey("shops.id"), nullable=True, index=True)
+    # None: for every desk; otherwise offered on that desk's conversations only.
+    desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
     shortcut: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(String(200))

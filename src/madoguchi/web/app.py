@@ -23,6 +23,7 @@ from madoguchi.trust.mail import MAX_MAIL_BYTES
 from madoguchi.web import (
     assets,
     auth_api,
+    canned_api,
     console_api,
     data_requests_api,
     demo_api,
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(data_requests_api.router)
     app.include_router(operators_api.router)
     app.include_router(organisation_api.router)
+    app.include_router(canned_api.router)
     app.include_router(help_api.router)
     app.include_router(help_api.console_router)
     app.include_router(triage_api.router)
