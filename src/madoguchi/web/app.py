@@ -159,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/trust", page("trust.html"), include_in_schema=False)
     app.add_api_route("/console/trust", page("trust-cases.html"), include_in_schema=False)
     app.add_api_route("/console/reports", page("reports.html"), include_in_schema=False)
+    app.add_api_route("/console/admin", page("admin.html"), include_in_schema=False)
     app.add_api_route("/widget.js", page("widget.js"), include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
