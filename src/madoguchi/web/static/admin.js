@@ -285,8 +285,12 @@ function setUpTabs() {
       select(shown[index], true);
     });
   }
-  const wanted = location.hash.slice(1);
-  select(shown.includes(wanted) ? wanted : shown[0]);
+  const fromAddress = () => {
+    const wanted = location.hash.slice(1);
+    select(shown.includes(wanted) ? wanted : shown[0]);
+  };
+  window.addEventListener("hashchange", fromAddress);
+  fromAddress();
 }
 
 // --- start -----------------------------------------------------------------------------------------------
