@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from madoguchi.errors import InvalidInput
 from madoguchi.routing.desks import check_hours
@@ -50,17 +50,34 @@ def _check_hours(value: dict[Weekday, str | None]) -> dict[Weekday, str | None]:
 
 
 class OfficialContact(_Strict):
-    """A way to reach a desk or an outside party that the platform has verified."""
+    """A way to reach a desk or an outside party that the platform has verified.
 
-    label_ja: str
-    label_en: str
-    phone: str | None = None
+    A number or a site is never written here: `directory` names the phone line of the official-contact
+    directory (`BRAND/LINE`) that holds it, with its hours and page, so the referral gives exactly what the trust
+    check calls official. Without it, the contact is a pointer in words (the number on the back of the card) or
+    our own mail address."""
+
+    directory: str | None = Field(default=None, pattern=r"^[a-z0-9_]+/[a-z0-9_]+$")
+    label_ja: str | None = None
+    label_en: str | None = None
     email: str | None = None
-    url: str | None = None
     hours_ja: str | None = None
     hours_en: str | None = None
-    carrier: CarrierId | None = None
     source: str | None = Field(default=None, description="where the contact was verified")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> OfficialContact:
+        written = [
+            name for name in ("label_ja", "label_en", "email", "hours_ja", "hours_en", "source") if getattr(self, name)
+        ]
+        if self.directory is not None and written:
+            raise ValueError(
+                f"a contact from the directory ({self.directory}) takes its {', '.join(written)} from there; "
+                "write them in src/madoguchi/trust/data/directory.yaml"
+            )
+        if self.directory is None and not (self.label_ja and self.label_en):
+            raise ValueError("a contact needs either `directory: BRAND/LINE` or label_ja and label_en")
+        return self
 
 
 class DeskSpec(_Strict):

@@ -19,12 +19,17 @@ import holidays
 from sqlalchemy import select
 
 from madoguchi.errors import InvalidInput, NotFound
+from madoguchi.logs import get_logger
 from madoguchi.store.models import Desk
+from madoguchi.trust.directory import OfficialLine, e164
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from madoguchi.store.models import Shop
+    from madoguchi.trust.directory import Directory
+
+log = get_logger(__name__)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOKYO = "Asia/Tokyo"
@@ -208,13 +213,13 @@ class Referral:
         return "\n".join([head, *lines])
 
 
-def referral_of(desk: Desk, language: str) -> Referral | None:
+def referral_of(desk: Desk, language: str, directory: Directory) -> Referral | None:
     if desk.kind != REFERRAL:
         return None
     return Referral(
         desk=desk.id,
         name=desk.name_ja if language == "ja" else desk.name_en,
-        contacts=tuple(desk.official_contacts),
+        contacts=tuple(official_contacts(desk, directory)),
         fallback_desk=desk.fallback_desk,
     )
 
@@ -279,3 +284,60 @@ async def do_change_desk(
             raise InvalidInput(f"An SLA clock is {' or '.join(SLA_CLOCKS)}.")
         desk.sla_clock = sla_clock
     return desk
+
+
+# What a desk's own contact may say in words; a number or a page comes from the directory only.
+_WORDS = ("label_ja", "label_en", "hours_ja", "hours_en", "source")
+
+
+def official_contacts(desk: Desk, directory: Directory) -> list[dict[str, Any]]:
+    """The desk's official contacts as customers are given them (the referral, the bot, `GET /api/v1/desks`).
+
+    Every number, its hours and its page are read from the official-contact directory the trust check judges by,
+    so nothing is given as official that the check would not call official: a line the directory no longer
+    holds is left out, and so is a mail address on a domain it does not know."""
+    contacts: list[dict[str, Any]] = []
+    for stored in desk.official_contacts:
+        reference = stored.get("directory")
+        if reference is not None:
+            line = directory.by_line.get(str(reference))
+            if line is None:
+                log.warning("desks.contact_not_in_directory", desk=desk.id, contact=str(reference))
+                continue
+            contacts.append(_line_contact(line))
+        elif stored.get("phone"):
+            # A desk stored before its numbers moved to the directory: its number is given as the directory has it
+            # (or not at all), whatever the row says.
+            line = directory.by_phone.get(e164(str(stored["phone"])) or "")
+            if line is None:
+                log.warning("desks.contact_not_in_directory", desk=desk.id, contact=str(stored["phone"]))
+                continue
+            contacts.append(_line_contact(line))
+        else:
+            contact = {key: stored[key] for key in _WORDS if stored.get(key)}
+            email = str(stored.get("email") or "")
+            if email and email.rpartition("@")[2].lower() in directory.by_email_domain:
+                contact["email"] = email
+            contacts.append(contact)
+    return contacts
+
+
+def _line_contact(official: OfficialLine) -> dict[str, Any]:
+    brand, line = official.brand, official.line
+    contact: dict[str, Any] = {
+        "label_ja": line.label.ja,
+        "label_en": line.label.en,
+        "phone": line.number,
+        "brand": brand.id,
+        "source": line.source or brand.sources[0],
+    }
+    if line.id is not None:
+        contact["directory"] = f"{brand.id}/{line.id}"
+    if line.url is not None:
+        contact["url"] = line.url
+    if line.hours is not None:
+        contact["hours_ja"], contact["hours_en"] = line.hours.ja, line.hours.en
+    if brand.kind == "carrier":
+        # The carriers' ids in the directory are the ones orders name their carrier by.
+        contact["carrier"] = brand.id
+    return contact

@@ -26,6 +26,7 @@ from madoguchi.routing.desks import REFERRAL, describe_opening, referral_of
 from madoguchi.routing.engine import PriorityPolicy
 from madoguchi.routing.wait import estimate
 from madoguchi.store.models import Conversation, ConversationEvent, Customer, Desk, Order
+from madoguchi.trust.brands import load_directory
 
 if TYPE_CHECKING:
     from madoguchi.nlu.pipeline import NluPipeline
@@ -121,7 +122,9 @@ async def do_place(
         raise Unavailable("The desks data has no platform_cs desk: seed the desks (madoguchi demo seed).")
     desk: Desk = found
     referral_text: str | None = None
-    referral = referral_of(desk, conversation.language)
+    referral = (
+        referral_of(desk, conversation.language, await load_directory(session)) if desk.kind == REFERRAL else None
+    )
     if referral is not None:
         # An outside party: the customer gets its verified contact; a person of ours stays on the line from the
         # fallback desk (member support for a card, platform CS for a parcel), never a queue at the outsider.
