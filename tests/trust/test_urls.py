@@ -281,6 +281,8 @@ def test_no_relay_of_a_host_outside_the_directory_is_official(
         ("https://www.kuronekoyamato.co.jp-redelivery.info/", "yamato", "glued_domain"),
         ("https://apple.com-verify.info/", "apple", "glued_domain"),
         ("https://www.nta.go.jp-etax.help/", "nta", "glued_domain"),
+        # The name glued on is no brand's; the brand is read from the rest of the host.
+        ("https://account.details.jp-mercari-login.com/", "mercari", "glued_domain"),
         # A domain spelt with hyphens for dots, around a name that alone would be an ordinary word.
         ("https://apple-com.jp/", "apple", "spelt_domain"),
         ("https://www-apple-jp.com/", "apple", "spelt_domain"),
@@ -325,6 +327,7 @@ def test_the_sites_of_a_brands_own_family_are_official(checker: TrustChecker, it
         "https://blog.my-company.com/",  # `my` is a country's domain, but `blog.my-` shows no domain name
         "https://www.jp-bank.example.com/",
         "https://apple-farm-aomori.jp/",
+        "https://my-job-co-jp.example.com/",  # spelt like a domain, but `myjob` is no brand (nor `myjcb`)
         "https://www-example-com.translate.goog/",  # a proxy of a site that imitates nobody
     ],
 )

@@ -511,9 +511,13 @@ def imitations(host: Host, directory: Directory) -> list[Imitation]:
             if brand is not None:
                 values = {"official": candidate, "domain": host.registrable, **brand_values(brand.ref)}
                 return [Imitation(brand, Finding("official_domain_in_subdomain", values))]
-    glued = _glued_domain(all_labels)
-    if glued is not None:
-        return [_glued_imitation(glued, host, directory)]
+    glued_domain = _glued_domain(all_labels)
+    glued = _glued_imitation(glued_domain, host, directory) if glued_domain is not None else None
+    if glued is not None and glued.brand is not None:
+        return [glued]
+    # A glued name that is no brand's (`details.jp-rakuutenn-co-jp.com`) is a sign of a fake; the brand may still
+    # be read from the rest of the host.
+    shape = [glued] if glued is not None else []
     if host.unicode != host.ascii:
         skeleton = _latin_skeleton(host.unicode)
         for label in skeleton.split("."):
@@ -523,7 +527,7 @@ def imitations(host: Host, directory: Directory) -> list[Imitation]:
                     _, brand, keyword = match
                     characters = "".join(sorted({c for c in host.unicode if not c.isascii()}))
                     values = {"domain": host.unicode, "keyword": keyword, "characters": characters}
-                    return [Imitation(brand, Finding("homoglyph", {**values, **brand_values(brand.ref)}))]
+                    return [Imitation(brand, Finding("homoglyph", {**values, **brand_values(brand.ref)})), *shape]
     registrable_label = labels[-1] if labels else ""
     for index, label in enumerate(labels):
         in_subdomain = index < len(labels) - 1
@@ -532,7 +536,7 @@ def imitations(host: Host, directory: Directory) -> list[Imitation]:
             if match is None:
                 continue
             how, brand, keyword = match
-            if how == "weak" and not shows_risk(host):
+            if how == "weak" and not shape and not shows_risk(host):
                 continue
             values = {"domain": host.registrable, "token": token, "keyword": keyword, **brand_values(brand.ref)}
             if how in {"exact", "weak"}:
@@ -549,14 +553,10 @@ def imitations(host: Host, directory: Directory) -> list[Imitation]:
             break
     if not found:
         spelt = _spelt_domain(host, directory)
-        return [spelt] if spelt is not None else []
-    if found:
-        # The registrable domain's own label says most about the site; otherwise the first brand named.
-        own = [
-            item for item in found if registrable_label and item.finding.values["token"] in _tokens(registrable_label)
-        ]
-        return [(own or found)[0]]
-    return found
+        return [spelt, *shape] if spelt is not None else shape
+    # The registrable domain's own label says most about the site; otherwise the first brand named.
+    own = [item for item in found if registrable_label and item.finding.values["token"] in _tokens(registrable_label)]
+    return [(own or found)[0], *shape]
 
 
 # Endings a label spells with hyphens for dots (`apple-com`, `www-amazon-co-jp`): the ones people know.
@@ -617,7 +617,8 @@ def _spelt_domain(host: Host, directory: Directory) -> Imitation | None:
         name = parts[1 if www else 0 : len(parts) - ending]
         for token in dict.fromkeys(["".join(name), *name]):
             match = _match_token(token, directory, inside_words=False) if len(token) >= 3 else None
-            if match is None:
+            # A near spelling of a short name is too often another word (`myjob` is one letter from `myjcb`).
+            if match is None or (match[0] in {"typo", "keyboard"} and len(match[2]) < 6):
                 continue
             brand, keyword = match[1], match[2]
             values = {"domain": host.registrable, "token": label, "keyword": keyword, **brand_values(brand.ref)}
