@@ -562,6 +562,7 @@ def imitations(host: Host, directory: Directory) -> list[Imitation]:
 # Endings a label spells with hyphens for dots (`apple-com`, `www-amazon-co-jp`): the ones people know.
 _SPELT_ENDINGS = frozenset(["com", "net", "org", "info", "jp", "co-jp", "ne-jp", "or-jp", "go-jp", "ac-jp"])
 _WWW = re.compile(r"^www\d*$")
+_ENDING_LAST_LABELS = frozenset(ending.rsplit("-", 1)[-1] for ending in _SPELT_ENDINGS)
 
 
 def _glued_domain(labels: list[str]) -> str | None:
@@ -569,7 +570,8 @@ def _glued_domain(labels: list[str]) -> str | None:
     `jcbverify.co.jp-index.top`, `apple.com-verify.info`), so that it reads as where the address leads."""
     for end, label in enumerate(labels[:-1]):
         head, hyphen, _rest = label.partition("-")
-        if not hyphen or not head or end == 0:
+        # Only the last label of an ending people know (`com-`, `co.jp-`) is worth parsing the run before it.
+        if not hyphen or end == 0 or head not in _ENDING_LAST_LABELS:
             continue
         for start in range(end - 1, -1, -1):
             candidate = ".".join([*labels[start:end], head])
