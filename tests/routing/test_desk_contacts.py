@@ -110,3 +110,10 @@ def test_a_line_s_page_must_be_on_the_brand_s_own_domains() -> None:
     sagawa["phones"].append({**sagawa["phones"][0], "number": "0120-000-000"})
     with pytest.raises(ValidationError, match="share an id"):
         Brand.model_validate(sagawa)
+
+
+def test_a_number_is_written_once_in_the_directory() -> None:
+    sagawa = next(brand for brand in shipped_brands() if brand.id == "sagawa")
+    copy = sagawa.phones[0].model_copy(update={"id": "again"})
+    with pytest.raises(ValueError, match="0570-01-0082 is listed twice"):
+        _directory_without("sagawa", phones=[*sagawa.phones, copy])

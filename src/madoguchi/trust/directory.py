@@ -173,7 +173,10 @@ class Directory:
             for line in brand.phones:
                 number = e164(line.number)
                 if number is not None:  # always, as numbers are validated on load
-                    self.by_phone.setdefault(number, OfficialLine(brand, line))
+                    # Each number is written once: two entries could give it two names and two sets of hours.
+                    listed = self.by_phone.setdefault(number, OfficialLine(brand, line))
+                    if listed.line is not line:
+                        raise ValueError(f"{line.number} is listed twice ({listed.brand.id} and {brand.id})")
                 if line.id is not None:
                     self.by_line[f"{brand.id}/{line.id}"] = OfficialLine(brand, line)
         # Longest first, so that "rakutencard" is recognised before "rakuten".
