@@ -146,8 +146,9 @@ def _demo_names() -> list[str]:
 
 
 _NAMES: list[str] = []
-# Characters of everyday written Chinese (simplified and traditional) that Japanese does not use.
-CHINESE_ONLY = frozenset("的您们們这這吗嗎请請没沒么麼个個还還给給让讓该該把谢謝经經")
+# Characters of everyday written Chinese (simplified and traditional) that Japanese does not write (的, 請,
+# 該, 把 and their like are left out: 具体的, 請求, 該当, 把握).
+CHINESE_ONLY = frozenset("您们們这這吗嗎请沒么麼个还给让讓该谢经")
 
 
 def reply_language(text: str) -> str | None:
