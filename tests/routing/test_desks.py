@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from madoguchi.routing.desks import Hours, describe_opening, is_public_holiday
+from madoguchi.errors import InvalidInput
+from madoguchi.routing.desks import Hours, _checked_contacts, describe_opening, is_public_holiday
+from madoguchi.trust.directory import default_directory
 
 JST_OFFSET = 9
 WEEKDAYS_ONLY = Hours(
@@ -68,3 +70,14 @@ def test_closing_time_of_an_open_desk() -> None:
 def test_the_opening_is_told_in_japan_time() -> None:
     assert describe_opening(jst(2026, 11, 24, 9), "ja") == "11月24日(火) 9:00"
     assert describe_opening(jst(2026, 11, 24, 9), "en") == "Tue 24 Nov 9:00"
+
+
+def test_a_created_desks_contacts_are_directory_lines_or_words_never_numbers() -> None:
+    directory = default_directory()
+    line = next(iter(directory.by_line))
+    words = {"label_ja": "カード裏面の番号", "label_en": "The number on the back of your card"}
+    assert _checked_contacts([{"directory": line}, words], directory) == [{"directory": line}, words]
+    with pytest.raises(InvalidInput, match="official-contact directory"):
+        _checked_contacts([words | {"phone": "0120-000-000"}], directory)
+    with pytest.raises(InvalidInput, match="no line"):
+        _checked_contacts([{"directory": "nobody/nothing"}], directory)
