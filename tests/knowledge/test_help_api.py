@@ -21,9 +21,39 @@ async def test_search_returns_pages_with_url_and_snippet(server: str) -> None:
         assert first["snippet"]
         page = await http.get(first["url"])
         assert page.status_code == 200
-        assert "返品・交換の方法" in page.text
+        assert "返品・交換の条件と方法" in page.text
         assert (await http.get("/help/no-such-page")).status_code == 404
         assert (await http.get("/api/v1/help/search", params={"q": ""})).status_code == 422
+
+
+async def test_a_help_page_shows_its_markdown_as_html_and_never_the_marks(server: str) -> None:
+    async with httpx.AsyncClient(base_url=server) as http:
+        page = await http.get("/help/returns-exchanges")
+        assert page.status_code == 200
+        main = page.text.split("<main>", 1)[1]
+        assert main.count("<h1>") == 1
+        assert "<h2>" in main
+        assert "<li>" in main
+        assert "<strong>" in main or "<table>" in main
+        assert "# " not in main
+        assert "**" not in main
+
+
+async def test_markup_typed_into_an_article_is_not_served(server: str) -> None:
+    body = "# 案内\n\n<script>alert(1)</script>\n\n[押す](javascript:alert(1)) **大切**"
+    async with Console(server, *ADMIN) as admin:
+        saved = await admin.http.put(
+            "/api/v1/console/articles/hostile-markup",
+            json={"language": "ja", "title": "案内", "body": body, "intents": []},
+            headers={"X-CSRF-Token": admin.csrf},
+        )
+        assert saved.status_code == 200, saved.text
+        assert "<strong>大切</strong>" in saved.json()["html"]
+    async with httpx.AsyncClient(base_url=server) as http:
+        page = (await http.get("/help/hostile-markup")).text
+        assert "<script>alert" not in page
+        assert 'href="javascript' not in page
+        assert "<strong>大切</strong>" in page
 
 
 async def test_an_article_edited_by_an_admin_is_searched_and_cited(server: str) -> None:

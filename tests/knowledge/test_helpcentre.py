@@ -96,3 +96,53 @@ async def test_the_index_follows_article_edits(settings: Settings) -> None:
     finally:
         helpcentre.invalidate()
         await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "slug"),
+    [
+        # Return conditions are on the returns page, though the intent also covers refunds.
+        ("check_refund_policy", "返品できる条件は？", "returns-exchanges"),
+        ("check_refund_policy", "開封した商品でも返品できますか", "returns-exchanges"),
+        ("check_refund_policy", "何日以内なら返品できますか", "returns-exchanges"),
+        ("check_refund_policy", "返品の条件を教えてください", "returns-exchanges"),
+        # Refund conditions stay on the refund page.
+        ("check_refund_policy", "返金の条件を教えてください", "refund-policy"),
+        ("check_refund_policy", "返金されるまでどのくらいかかりますか", "refund-policy"),
+        ("get_refund", "返金してもらえる条件は？", "refund-policy"),
+        ("get_refund", "返金の状況を知りたい", "refund-status"),
+        # With no words to weigh, the page written for the intent.
+        ("check_refund_policy", "", "refund-policy"),
+        ("recover_password", "", "password-reset"),
+        ("recover_password", "ログインできません", "password-reset"),
+        ("recover_password", "パスワードを忘れてサインインできない", "password-reset"),
+        # Words about a take-over move a password question to the page for it.
+        ("recover_password", "第三者に不正にログインされたかもしれない", "account-compromised"),
+    ],
+)
+def test_the_page_for_a_turn_weighs_the_intent_and_the_customers_words(
+    centre: HelpCentre, intent: str, text: str, slug: str
+) -> None:
+    hit = centre.for_intent(intent, "ja", text=text)
+    assert hit is not None
+    assert hit.slug == slug
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("ログインできません", "password-reset"),
+        ("ログインできなくなりました", "password-reset"),
+        ("サインインできない", "password-reset"),
+        ("返品の条件", "returns-exchanges"),
+    ],
+)
+def test_words_alone_find_the_page_that_answers_them(centre: HelpCentre, text: str, slug: str) -> None:
+    assert centre.search(text, "ja")[0].slug == slug
+
+
+def test_a_page_that_does_not_declare_the_intent_is_never_the_intents_page(centre: HelpCentre) -> None:
+    # The customer's words match the payment page, but the turn is about a return: the returns pages answer.
+    hit = centre.for_intent("return_item", "ja", text="コンビニ払いで買った商品を返品したい")
+    assert hit is not None
+    assert "return_item" in hit.intents

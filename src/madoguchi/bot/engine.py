@@ -261,7 +261,7 @@ class _Turn:
         self.out.events.append(("bot.cited", {"slug": hit.slug, "url": hit.url}))
 
     def _article(self, intent: str) -> Hit | None:
-        return self.ctx.help.for_intent(intent, self.lang) or next(
+        return self.ctx.help.for_intent(intent, self.lang, text=self.text) or next(
             iter(self.ctx.help.search(self.text, self.lang)), None
         )
 

@@ -8,7 +8,6 @@ once after an edit made through `invalidate()`.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ import bm25s
 import numpy as np
 from sqlalchemy import func, select
 
+from madoguchi.knowledge.render import cut, ends_a_sentence, prose_blocks
 from madoguchi.knowledge.tokens import search_terms
 from madoguchi.store.models import Article
 
@@ -30,7 +30,14 @@ RECHECK_SECONDS = 30.0
 SNIPPET_CHARS = 140
 # Title words say what the page is about better than any body sentence: they count three times.
 _TITLE_WEIGHT = 3
-_MARKUP = re.compile(r"[#*_`>|]+|\[([^\]]*)\]\([^)]*\)")
+# And a page scores up to this much more again by the share of the query's terms its title holds.
+_TITLE_MATCH_BOOST = 2.0
+# Choosing among the pages that declare the turn's intent: the page written for the intent starts ahead,
+# and the customer's words (0 to 1, relative to the page that fits them best) can overtake it when they
+# clearly point at a page that answers part of it.
+_WRITTEN_FOR = 1.0
+_ANSWERS_PART = 0.7
+_WORDS_WEIGHT = 1.0
 
 
 def article_url(slug: str) -> str:
@@ -60,12 +67,14 @@ class _Page:
 
 
 def _paragraphs(body: str) -> tuple[str, ...]:
-    plain = (_MARKUP.sub(r"\1", line).strip() for line in body.splitlines())
-    return tuple(line.lstrip("-0123456789. ").strip() for line in plain if len(line) > 1)
+    """The article's prose as plain text (Markdown read, headings and table headers left out): what ends a
+    sentence, so a snippet never stops on a label; everything when nothing does."""
+    texts = [block.text for block in prose_blocks(body)]
+    return tuple([text for text in texts if ends_a_sentence(text)] or texts)
 
 
 def _snippet(page: _Page, terms: Sequence[str]) -> str:
-    """The paragraph sharing most terms with the query, cut to a readable length."""
+    """The paragraph sharing most terms with the query (the first one on a tie), in whole sentences."""
     if not page.paragraphs:
         return page.title
     wanted = set(terms)
@@ -73,8 +82,7 @@ def _snippet(page: _Page, terms: Sequence[str]) -> str:
         range(len(page.paragraphs)),
         key=lambda index: len(page.paragraph_terms[index] & wanted) if page.paragraph_terms else 0,
     )
-    paragraph = page.paragraphs[best]
-    return paragraph if len(paragraph) <= SNIPPET_CHARS else paragraph[: SNIPPET_CHARS - 1] + "…"
+    return cut(page.paragraphs[best], SNIPPET_CHARS)
 
 
 class _LanguageIndex:
@@ -86,10 +94,18 @@ class _LanguageIndex:
             for page, body in zip(pages, bodies, strict=True)
         ]
         self.retriever.index(corpus, show_progress=False)
+        self.title_terms = [frozenset(search_terms(page.title)) for page in pages]
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25, raised for pages whose title names what the customer asks about: a page that only mentions
+        a word many times (ログイン on the account-takeover page) does not outrank the page titled for it."""
         scores: np.ndarray = self.retriever.get_scores(list(terms))
-        return scores
+        wanted = set(terms)
+        if not wanted:
+            return scores
+        in_title = np.array([len(wanted & title) / len(wanted) for title in self.title_terms], dtype=scores.dtype)
+        raised: np.ndarray = scores * (1.0 + _TITLE_MATCH_BOOST * in_title)
+        return raised
 
 
 class HelpCentre:
@@ -112,15 +128,13 @@ class HelpCentre:
             )
             bodies.append(article.body)
         self._indexes = {language: _LanguageIndex(pages, bodies) for language, (pages, bodies) in grouped.items()}
-        # A page listing the intent first is written for it; one listing it later only mentions it.
-        ranked: dict[tuple[str, str], tuple[int, _Page]] = {}
-        for index in self._indexes.values():
-            for page in index.pages:
+        # Every page that declares an intent, with where it lists it: first means written for it, later means
+        # it answers part of it (返品の条件 on the returns page, listed after return_item).
+        self._declared: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for language, index in self._indexes.items():
+            for number, page in enumerate(index.pages):
                 for position, intent in enumerate(page.intents):
-                    key = (page.language, intent)
-                    if key not in ranked or position < ranked[key][0]:
-                        ranked[key] = (position, page)
-        self._by_intent = {key: page for key, (_, page) in ranked.items()}
+                    self._declared.setdefault((language, intent), []).append((position, number))
 
     def __len__(self) -> int:
         return sum(len(index.pages) for index in self._indexes.values())
@@ -141,19 +155,33 @@ class HelpCentre:
                 return hits
         return []
 
-    def for_intent(self, intent: str, language: str) -> Hit | None:
-        """The page written for an intent, in the customer's language when there is one."""
+    def for_intent(self, intent: str, language: str, text: str = "") -> Hit | None:
+        """The page for a turn: among the pages that declare the intent, in the customer's language when
+        there are any, the one that best fits both the intent (a page listing it first is written for it)
+        and the customer's words (BM25 over the language's pages, relative to the best page for them)."""
+        terms = search_terms(text) if text else []
         for wanted in dict.fromkeys((language, "ja")):
-            page = self._by_intent.get((wanted, intent))
-            if page is not None:
-                return self._hit(page, (), 0.0)
+            declared = self._declared.get((wanted, intent))
+            if not declared:
+                continue
+            index = self._indexes[wanted]
+            scores = index.scores(terms) if terms else np.zeros(len(index.pages))
+            top = float(scores.max()) if len(scores) else 0.0
+
+            def fit(candidate: tuple[int, int], scores: np.ndarray = scores, top: float = top) -> float:
+                position, number = candidate
+                words = float(scores[number]) / top if top > 0 else 0.0
+                return (_WRITTEN_FOR if position == 0 else _ANSWERS_PART) + _WORDS_WEIGHT * words
+
+            # On equal fit the page that lists the intent earlier wins; then the older page.
+            _, number = max(declared, key=lambda candidate: (fit(candidate), -candidate[0], -candidate[1]))
+            page = index.pages[number]
+            return self._hit(page, terms, float(scores[number]))
         return None
 
     def _hit(self, page: _Page, terms: Sequence[str], score: float) -> Hit:
         lead = next((paragraph for paragraph in page.paragraphs if paragraph != page.title), page.title)
-        snippet = _snippet(page, terms) if terms else lead
-        if len(snippet) > SNIPPET_CHARS:
-            snippet = snippet[: SNIPPET_CHARS - 1] + "…"
+        snippet = _snippet(page, terms) if terms else cut(lead, SNIPPET_CHARS)
         return Hit(page.slug, page.language, page.title, article_url(page.slug), snippet, score, page.intents)
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from madoguchi.agents.roles import require_role
@@ -20,6 +20,7 @@ from madoguchi.domain.signed_links import verify
 from madoguchi.errors import NotFound
 from madoguchi.knowledge.articles import do_save_article
 from madoguchi.knowledge.helpcentre import article_url, help_centre
+from madoguchi.knowledge.render import to_html
 from madoguchi.store.models import Article, Conversation
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_limit
 
@@ -68,8 +69,8 @@ async def help_page(slug: str, tx: TxDep) -> HTMLResponse:
     article = await tx.session.scalar(select(Article).where(Article.slug == slug))
     if article is None:
         raise NotFound(f"There is no help page {slug!r}.")
-    # The body is shown as text: an article can never carry markup or script into the page.
-    body = "".join(f"<p>{escape(line)}</p>" for line in article.body.splitlines() if line.strip())
+    # Rendered from Markdown with raw HTML off and sanitised: an article can carry no script into the page.
+    body = to_html(_without_title_heading(article.body, article.title))
     page = (
         f'<!doctype html><html lang="{escape(article.language)}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -78,6 +79,14 @@ async def help_page(slug: str, tx: TxDep) -> HTMLResponse:
         f'<body class="help-page"><main><h1>{escape(article.title)}</h1>{body}</main></body></html>'
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+
+def _without_title_heading(body: str, title: str) -> str:
+    """The body without a leading `# title` line: the page already shows the title as its heading."""
+    first, _, rest = body.lstrip().partition("\n")
+    if first.startswith("# ") and first[2:].strip() == title.strip():
+        return rest
+    return body
 
 
 @router.get("/api/v1/downloads/receipt/{number}", response_class=Response, tags=["downloads"])
@@ -129,6 +138,7 @@ class ArticleIn(BaseModel):
 class ArticleOut(ArticleIn):
     slug: str
     url: str
+    html: str = Field(description="the body rendered from Markdown and sanitised, as the help page shows it")
 
 
 @console_router.get("/articles")
@@ -163,6 +173,7 @@ def _article_out(article: Article) -> ArticleOut:
         language=article.language,
         title=article.title,
         body=article.body,
+        html=to_html(article.body),
         intents=list(article.intents),
         category=article.category,
     )
