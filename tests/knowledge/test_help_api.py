@@ -39,6 +39,19 @@ async def test_a_help_page_shows_its_markdown_as_html_and_never_the_marks(server
         assert "**" not in main
 
 
+async def test_a_japanese_page_read_in_another_language_says_it_is_in_japanese_only(server: str) -> None:
+    async with httpx.AsyncClient(base_url=server) as http:
+        korean = await http.get("/help/premium-membership", headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+        assert "일본어로만 제공됩니다" in korean.text
+        chinese = await http.get("/help/premium-membership", params={"lang": "zh"})
+        assert "仅有日文版" in chinese.text
+        japanese = await http.get("/help/premium-membership", headers={"Accept-Language": "ja"})
+        assert "language-notice" not in japanese.text
+        own = await http.get("/help/returns-and-refunds-ko", headers={"Accept-Language": "ko"})
+        assert "language-notice" not in own.text
+        assert (await http.get("/help/premium-membership", params={"lang": "x" * 50})).status_code == 422
+
+
 async def test_markup_typed_into_an_article_is_not_served(server: str) -> None:
     body = "# 案内\n\n<script>alert(1)</script>\n\n[押す](javascript:alert(1)) **大切**"
     async with Console(server, *ADMIN) as admin:

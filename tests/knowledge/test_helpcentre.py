@@ -146,3 +146,63 @@ def test_a_page_that_does_not_declare_the_intent_is_never_the_intents_page(centr
     hit = centre.for_intent("return_item", "ja", text="コンビニ払いで買った商品を返品したい")
     assert hit is not None
     assert "return_item" in hit.intents
+
+
+# The flows the bot cites, and the intent whose page each one quotes.
+_CITED_FLOWS = (
+    "return_item",
+    "check_refund_policy",
+    "get_refund",
+    "track_refund",
+    "track_order",
+    "delivery_problem",
+    "cancel_order",
+    "check_payment_methods",
+    "payment_issue",
+    "recover_password",
+    "report_scam",
+    "verify_official_contact",
+    "unrecognized_charge",
+    "contact_customer_service",
+)
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "ko"])
+@pytest.mark.parametrize("intent", _CITED_FLOWS)
+def test_the_flows_the_bot_cites_have_a_page_in_each_language(centre: HelpCentre, intent: str, language: str) -> None:
+    hit = centre.for_intent(intent, language)
+    assert hit is not None
+    assert hit.language == language
+    assert not hit.snippet.startswith(("(", "（"))
+
+
+@pytest.mark.parametrize(
+    ("query", "language", "slug"),
+    [
+        ("我想退货", "zh", "returns-and-refunds-zh"),
+        ("包裹还没到", "zh", "missing-or-late-parcels-zh"),
+        ("忘记密码了，无法登录", "zh", "signing-in-and-passwords-zh"),
+        ("怎么取消订单", "zh", "cancel-or-change-an-order-zh"),
+        ("반품하고 싶어요", "ko", "returns-and-refunds-ko"),
+        ("택배가 안 와요", "ko", "missing-or-late-parcels-ko"),
+        ("비밀번호를 잊어버렸어요", "ko", "signing-in-and-passwords-ko"),
+        ("주문을 취소하고 싶어요", "ko", "cancel-or-change-an-order-ko"),
+        ("결제 방법", "ko", "payment-options-ko"),
+        ("I cannot log in", "en", "signing-in-and-passwords"),
+    ],
+)
+def test_chinese_and_korean_questions_find_their_page(centre: HelpCentre, query: str, language: str, slug: str) -> None:
+    assert centre.search(query, language)[0].slug == slug
+
+
+@pytest.mark.parametrize(
+    ("language", "notice"),
+    [("en", "Japanese only"), ("zh", "仅有日文版"), ("ko", "일본어로만")],
+)
+def test_a_japanese_only_page_says_so_in_the_customers_language(centre: HelpCentre, language: str, notice: str) -> None:
+    hit = centre.for_intent("membership", language)
+    assert hit is not None
+    assert hit.language == "ja"
+    assert notice in hit.snippet
+    assert len(hit.snippet) <= helpcentre.SNIPPET_CHARS
+    assert "日本語のみ" not in (centre.for_intent("membership", "ja") or hit).snippet

@@ -83,6 +83,15 @@ _PHRASES: dict[str, dict[str, str]] = {
         "zh": "请参阅帮助页面：「{title}」",
         "ko": "다음 도움말을 확인해 주세요: 「{title}」",
     },
+    # An operator's first words when the customer has only asked for a person: what is the need?
+    "assist.ask_need": {
+        "ja": "お待たせいたしました。担当の者です。どのようなご用件でしょうか。"
+        "ご注文についてでしたら、注文番号もお知らせください。",
+        "en": "Thank you for waiting, I am here to help. What can I do for you? "
+        "If it is about an order, please add the order number.",
+        "zh": "让您久等了，我是负责的客服人员。请问有什么可以帮您？如果是关于订单的问题，请告诉我订单号。",
+        "ko": "기다려 주셔서 감사합니다. 담당자입니다. 어떤 용건이신가요? 주문 관련 문의라면 주문 번호도 알려 주세요.",
+    },
     "bot.out_of_scope": {
         "ja": "申し訳ありません。こちらではご注文・お届け・お支払い・アカウントについてのご相談を承っています。",
         "en": "Sorry, I can help with orders, deliveries, payments and your account.",

@@ -40,6 +40,23 @@ _ANSWERS_PART = 0.7
 _WORDS_WEIGHT = 1.0
 
 
+# Said with a Japanese page given to a customer who writes another language: every page exists in Japanese,
+# not every one in English, Chinese or Korean.
+ONLY_IN_JAPANESE = {
+    "en": "(This page is available in Japanese only.)",
+    "zh": "（此页面仅有日文版。）",
+    "ko": "(이 페이지는 일본어로만 제공됩니다.)",
+}
+
+
+def only_in_notice(page_language: str, customer_language: str) -> str:
+    """The sentence that tells a customer the page is in Japanese only, in their language ('' when the page
+    is in their language or not in Japanese)."""
+    if page_language != "ja" or customer_language == "ja":
+        return ""
+    return ONLY_IN_JAPANESE.get(customer_language, ONLY_IN_JAPANESE["en"])
+
+
 def article_url(slug: str) -> str:
     return f"/help/{slug}"
 
@@ -73,7 +90,7 @@ def _paragraphs(body: str) -> tuple[str, ...]:
     return tuple([text for text in texts if ends_a_sentence(text)] or texts)
 
 
-def _snippet(page: _Page, terms: Sequence[str]) -> str:
+def _snippet(page: _Page, terms: Sequence[str], limit: int = SNIPPET_CHARS) -> str:
     """The paragraph sharing most terms with the query (the first one on a tie), in whole sentences."""
     if not page.paragraphs:
         return page.title
@@ -82,19 +99,23 @@ def _snippet(page: _Page, terms: Sequence[str]) -> str:
         range(len(page.paragraphs)),
         key=lambda index: len(page.paragraph_terms[index] & wanted) if page.paragraph_terms else 0,
     )
-    return cut(page.paragraphs[best], SNIPPET_CHARS)
+    return cut(page.paragraphs[best], limit)
 
 
 class _LanguageIndex:
-    def __init__(self, pages: list[_Page], bodies: list[str]) -> None:
+    def __init__(self, language: str, pages: list[_Page], bodies: list[str]) -> None:
+        self.language = language
         self.pages = pages
         self.retriever = bm25s.BM25()
         corpus = [
-            list(search_terms(page.title)) * _TITLE_WEIGHT + list(search_terms(body))
+            list(search_terms(page.title, language)) * _TITLE_WEIGHT + list(search_terms(body, language))
             for page, body in zip(pages, bodies, strict=True)
         ]
         self.retriever.index(corpus, show_progress=False)
-        self.title_terms = [frozenset(search_terms(page.title)) for page in pages]
+        self.title_terms = [frozenset(search_terms(page.title, language)) for page in pages]
+
+    def terms(self, text: str) -> tuple[str, ...]:
+        return search_terms(text, self.language) if text else ()
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25, raised for pages whose title names what the customer asks about: a page that only mentions
@@ -123,11 +144,13 @@ class HelpCentre:
                     article.title,
                     paragraphs,
                     tuple(article.intents),
-                    tuple(frozenset(search_terms(paragraph)) for paragraph in paragraphs),
+                    tuple(frozenset(search_terms(paragraph, article.language)) for paragraph in paragraphs),
                 )
             )
             bodies.append(article.body)
-        self._indexes = {language: _LanguageIndex(pages, bodies) for language, (pages, bodies) in grouped.items()}
+        self._indexes = {
+            language: _LanguageIndex(language, pages, bodies) for language, (pages, bodies) in grouped.items()
+        }
         # Every page that declares an intent, with where it lists it: first means written for it, later means
         # it answers part of it (返品の条件 on the returns page, listed after return_item).
         self._declared: dict[tuple[str, str], list[tuple[int, int]]] = {}
@@ -141,16 +164,16 @@ class HelpCentre:
 
     def search(self, query: str, language: str = "ja", limit: int = 3) -> list[Hit]:
         """Articles for the query, best first: the query's language, then Japanese (every page has one)."""
-        terms = search_terms(query)
-        if not terms:
-            return []
         for wanted in dict.fromkeys((language, "ja")):
             index = self._indexes.get(wanted)
             if index is None:
                 continue
+            terms = index.terms(query)
+            if not terms:
+                continue
             scores = index.scores(terms)
             order = np.argsort(-scores)[:limit]
-            hits = [self._hit(index.pages[i], terms, float(scores[i])) for i in order if scores[i] > 0]
+            hits = [self._hit(index.pages[i], terms, float(scores[i]), language) for i in order if scores[i] > 0]
             if hits:
                 return hits
         return []
@@ -159,12 +182,17 @@ class HelpCentre:
         """The page for a turn: among the pages that declare the intent, in the customer's language when
         there are any, the one that best fits both the intent (a page listing it first is written for it)
         and the customer's words (BM25 over the language's pages, relative to the best page for them)."""
-        terms = search_terms(text) if text else []
+        pages = self.pages_for(intent, language, text, limit=1)
+        return pages[0] if pages else None
+
+    def pages_for(self, intent: str, language: str, text: str = "", limit: int = 3) -> list[Hit]:
+        """The pages that declare the intent, best fit first (see `for_intent`)."""
         for wanted in dict.fromkeys((language, "ja")):
             declared = self._declared.get((wanted, intent))
             if not declared:
                 continue
             index = self._indexes[wanted]
+            terms = index.terms(text)
             scores = index.scores(terms) if terms else np.zeros(len(index.pages))
             top = float(scores.max()) if len(scores) else 0.0
 
@@ -174,14 +202,20 @@ class HelpCentre:
                 return (_WRITTEN_FOR if position == 0 else _ANSWERS_PART) + _WORDS_WEIGHT * words
 
             # On equal fit the page that lists the intent earlier wins; then the older page.
-            _, number = max(declared, key=lambda candidate: (fit(candidate), -candidate[0], -candidate[1]))
-            page = index.pages[number]
-            return self._hit(page, terms, float(scores[number]))
-        return None
+            ranked = sorted(declared, key=lambda candidate: (-fit(candidate), candidate[0], candidate[1]))
+            return [
+                self._hit(index.pages[number], terms, float(scores[number]), language) for _, number in ranked[:limit]
+            ]
+        return []
 
-    def _hit(self, page: _Page, terms: Sequence[str], score: float) -> Hit:
+    def _hit(self, page: _Page, terms: Sequence[str], score: float, language: str) -> Hit:
+        """`language` is the customer's: a page in another one says so first, in theirs."""
+        notice = only_in_notice(page.language, language)
+        room = SNIPPET_CHARS - (len(notice) + 1 if notice else 0)
         lead = next((paragraph for paragraph in page.paragraphs if paragraph != page.title), page.title)
-        snippet = _snippet(page, terms) if terms else cut(lead, SNIPPET_CHARS)
+        snippet = _snippet(page, terms, room) if terms else cut(lead, room)
+        if notice:
+            snippet = f"{notice} {snippet}"
         return Hit(page.slug, page.language, page.title, article_url(page.slug), snippet, score, page.intents)
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from madoguchi.conversations.phrases import phrase
 from madoguchi.domain.routing_map import SHOP, DeskId
+from madoguchi.knowledge.helpcentre import help_centre
 from madoguchi.nlu.pipeline import Understanding
 from madoguchi.routing.decision import LOW_CONFIDENCE, Decision, decide_understood
 from madoguchi.routing.desks import official_contacts
-from madoguchi.store.models import Article, Desk, Order, Shop
+from madoguchi.store.models import Desk, Order, Shop
 from madoguchi.trust.brands import load_directory
 
 if TYPE_CHECKING:
@@ -53,14 +52,16 @@ async def triage(session: AsyncSession, pipeline: NluPipeline, text: str, order_
 
 
 async def triage_understood(
-    session: AsyncSession, understood: Understanding, order_number: str | None = None
+    session: AsyncSession, understood: Understanding, order_number: str | None = None, *, for_operator: bool = False
 ) -> Triage:
-    """The decision for a message already understood, with what the bot would say."""
+    """The decision for a message already understood, with what the bot would say. `for_operator` is the
+    reply an operator who has the conversation would send: never the hand-over line (they are the hand-over)."""
     decision = await decide_understood(session, understood, order_number)
     order = await session.get(Order, decision.order.number) if decision.order is not None else None
     desk = decision.desk
     desk_row = await session.get(Desk, desk) if desk not in (DeskId.BOT, DeskId.ORDER_OWNER) else None
-    reply = await _reply(session, understood, desk, desk_row, order, decision.handoff, understood.language)
+    handoff = decision.handoff and not for_operator
+    reply = await _reply(session, understood, desk, desk_row, order, handoff, understood.language)
     return Triage(understood, decision, reply)
 
 
@@ -103,18 +104,8 @@ async def _reply(
         return _say("carrier_any", language, contacts=listed)
     if handoff and desk_row is not None:
         return _say("handoff", language, desk=desk_row.name_ja if language == "ja" else desk_row.name_en)
-    article = await _article_for(session, intent, language)
+    # The same page the bot would cite for this turn: the intent and the customer's words weigh together.
+    article = (await help_centre(session)).for_intent(intent, language, text=understood.text)
     if article is not None:
         return _say("article", language, title=article.title)
     return _say("unsure", language)
-
-
-async def _article_for(session: AsyncSession, intent: str, language: str) -> Article | None:
-    articles = list(
-        await session.scalars(select(Article).where(Article.language.in_({language, "ja"})).order_by(Article.id))
-    )
-    for wanted in (language, "ja"):
-        for article in articles:
-            if article.language == wanted and intent in article.intents:
-                return article
-    return None

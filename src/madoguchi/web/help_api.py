@@ -6,7 +6,7 @@ from html import escape
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -18,8 +18,8 @@ from madoguchi.conversations.queries import history
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.signed_links import verify
 from madoguchi.errors import NotFound
-from madoguchi.knowledge.articles import do_save_article
-from madoguchi.knowledge.helpcentre import article_url, help_centre
+from madoguchi.knowledge.articles import LANGUAGES, do_save_article
+from madoguchi.knowledge.helpcentre import article_url, help_centre, only_in_notice
 from madoguchi.knowledge.render import to_html
 from madoguchi.store.models import Article, Conversation
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_limit
@@ -64,11 +64,30 @@ async def search_help(
     )
 
 
+def _reader_language(lang: str | None, accept_language: str | None) -> str | None:
+    """The reader's language: `?lang=` when it names one of ours, else the first of the browser's that does."""
+    if lang in LANGUAGES:
+        return lang
+    for item in (accept_language or "").split(",")[:10]:
+        primary = item.split(";")[0].strip().lower().split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+    return None
+
+
 @router.get("/help/{slug}", response_class=HTMLResponse, include_in_schema=False)
-async def help_page(slug: str, tx: TxDep) -> HTMLResponse:
+async def help_page(
+    slug: str,
+    tx: TxDep,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    accept_language: Annotated[str | None, Header(max_length=500)] = None,
+) -> HTMLResponse:
     article = await tx.session.scalar(select(Article).where(Article.slug == slug))
     if article is None:
         raise NotFound(f"There is no help page {slug!r}.")
+    reader = _reader_language(lang, accept_language)
+    notice = only_in_notice(article.language, reader) if reader is not None else ""
+    notice_html = f'<p class="language-notice" lang="{escape(reader or "")}">{escape(notice)}</p>' if notice else ""
     # Rendered from Markdown with raw HTML off and sanitised: an article can carry no script into the page.
     body = to_html(_without_title_heading(article.body, article.title))
     page = (
@@ -76,7 +95,7 @@ async def help_page(slug: str, tx: TxDep) -> HTMLResponse:
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(article.title)}</title>"
         f'<link rel="stylesheet" href="/static/style.css"></head>'
-        f'<body class="help-page"><main><h1>{escape(article.title)}</h1>{body}</main></body></html>'
+        f'<body class="help-page"><main>{notice_html}<h1>{escape(article.title)}</h1>{body}</main></body></html>'
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
