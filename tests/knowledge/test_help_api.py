@@ -103,3 +103,14 @@ async def test_shop_staff_cannot_edit_articles(server: str) -> None:
             headers={"X-CSRF-Token": shop.csrf},
         )
         assert bad.status_code in (403, 422)
+
+
+async def test_the_bots_quote_of_a_page_is_prose_and_a_forgotten_password_is_kept_as_written(server: str) -> None:
+    async with guest(server) as chat:
+        await chat.ask("支払い方法を教えてください")
+        answer = await chat.bot("/help/")
+        assert not any(mark in answer for mark in ("|", "**", "# ", "お支払い方法  内容")), answer
+        await chat.ask("パスワードを忘れました")
+        echoed = await chat.message_from("customer", "パスワード")
+        assert echoed["text"] == "パスワードを忘れました"
+        assert "/help/password-reset" in await chat.bot("/help/")
