@@ -205,4 +205,5 @@ def test_a_japanese_only_page_says_so_in_the_customers_language(centre: HelpCent
     assert hit.language == "ja"
     assert notice in hit.snippet
     assert len(hit.snippet) <= helpcentre.SNIPPET_CHARS
+    assert hit.url == f"/help/premium-membership?lang={language}"
     assert "日本語のみ" not in (centre.for_intent("membership", "ja") or hit).snippet

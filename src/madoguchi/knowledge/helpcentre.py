@@ -214,9 +214,12 @@ class HelpCentre:
         room = SNIPPET_CHARS - (len(notice) + 1 if notice else 0)
         lead = next((paragraph for paragraph in page.paragraphs if paragraph != page.title), page.title)
         snippet = _snippet(page, terms, room) if terms else cut(lead, room)
+        url = article_url(page.slug)
         if notice:
             snippet = f"{notice} {snippet}"
-        return Hit(page.slug, page.language, page.title, article_url(page.slug), snippet, score, page.intents)
+            # The page then says the same at its top, in the reader's language.
+            url = f"{url}?lang={language}"
+        return Hit(page.slug, page.language, page.title, url, snippet, score, page.intents)
 
 
 @dataclass
