@@ -120,7 +120,8 @@ async def do_place(
         desk_id, found = PLATFORM_CS, await session.get(Desk, PLATFORM_CS)
     if found is None:
         raise Unavailable(
-            "There is no platform_cs desk yet: an administrator creates it (POST /api/v1/admin/desks, docs/operations.md)."
+            "There is no platform_cs desk yet: an administrator creates it "
+            "(POST /api/v1/admin/desks, docs/operations.md)."
         )
     desk: Desk = found
     referral_text: str | None = None
