@@ -56,6 +56,16 @@ _PHRASES: dict[str, dict[str, str]] = {
         "zh": "我们将转达给售出该商品的店铺「{shop}」，店铺将在{hours}小时内回复。",
         "ko": "상품을 판매한 쇼핑몰 「{shop}」에 전달하겠습니다. 쇼핑몰은 {hours}시간 이내에 답변드립니다.",
     },
+    # Said to a caller who has not shown that the order is theirs: the desk is right, the shop stays unnamed.
+    "bot.shop_unnamed": {
+        "ja": "ご注文の商品を販売したショップのご担当です。"
+        "ご注文者様としてログインしたうえでチャットでお問い合わせいただくと、ショップにおつなぎします。",
+        "en": "The shop that sold the item answers this. Sign in as the customer who ordered it and ask in the "
+        "chat: we pass it to the shop.",
+        "zh": "此问题由售出该商品的店铺负责。请以下单顾客身份登录后在聊天中咨询，我们将为您转达给店铺。",
+        "ko": "상품을 판매한 쇼핑몰이 담당합니다. "
+        "주문하신 고객님으로 로그인한 후 채팅으로 문의하시면 쇼핑몰에 전달해 드립니다.",
+    },
     "bot.card_issuer": {
         "ja": "身に覚えのないご請求は、お手持ちのカードの裏面に記載された番号でカード会社にご連絡ください。"
         "メールやSMSに書かれた番号には掛けないでください。",

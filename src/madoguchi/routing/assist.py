@@ -25,7 +25,7 @@ from madoguchi.conversations.queries import order_for_operators, recent_texts
 from madoguchi.conversations.views import without_signed_links
 from madoguchi.knowledge.helpcentre import help_centre
 from madoguchi.routing.decision import LOW_CONFIDENCE
-from madoguchi.routing.triage import triage_understood
+from madoguchi.routing.triage import ENTITLED, triage_understood
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,7 +87,9 @@ async def suggestions_for(
     if known is None and await order_for_operators(session, conversation, typed, conversation.shop_id) is None:
         # Triage looks up a typed number whoever's it is: one the operator may not see is left out.
         need = replace(need, entities=tuple(entity for entity in need.entities if entity.type != "order_number"))
-    triaged = await triage_understood(session, need, known.number if known is not None else None, for_operator=True)
+    # `known` passed order_for_operators: the operators of this conversation may be told about it.
+    number = known.number if known is not None else None
+    triaged = await triage_understood(session, need, number, asker=ENTITLED, for_operator=True)
     reply = without_signed_links(triaged.reply)
     if not _same(reply, bot_said):
         found.append(Suggestion("reply", need.intent, reply))

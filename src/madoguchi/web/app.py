@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from madoguchi import __version__
-from madoguchi.errors import MadoguchiError
+from madoguchi.errors import MadoguchiError, RateLimited
 from madoguchi.logs import get_logger
 from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.settings import Settings, get_settings
@@ -82,7 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(MadoguchiError)
     async def _coded_error(request: Request, exc: MadoguchiError) -> JSONResponse:
         log.info("request.refused", code=exc.code, path=request.url.path)
-        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+        headers = None
+        if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
