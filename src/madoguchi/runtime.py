@@ -111,7 +111,14 @@ async def start_runtime(settings: Settings) -> Runtime:
         hub=Hub(),
     )
     # Read through the runtime at each event, so that the frames follow the clock the runtime holds.
-    bus.subscribe(ChatFrames(runtime.hub, runtime.sessions, now=lambda: runtime.clock.now()).on_event)
+    bus.subscribe(
+        ChatFrames(
+            runtime.hub,
+            runtime.sessions,
+            now=lambda: runtime.clock.now(),
+            offer_after_s=settings.callback_offer_wait_seconds,
+        ).on_event
+    )
     if settings.nlu_model.exists():
         # Read once per process, off the event loop: the model and the Japanese dictionary take a second.
         runtime.nlu = await asyncio.to_thread(load_pipeline, settings.nlu_model)

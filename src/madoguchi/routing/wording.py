@@ -31,6 +31,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "ja": "{desk}の担当者におつなぎします。これまでの内容は引き継ぎますので、同じご説明は不要です。",
         "en": "We are passing you to {desk}. They will see everything so far; there is no need to repeat it.",
     },
+    "email_booked": {
+        "ja": "メールでのご回答を承りました。担当者から {address} へ件名に [#{number}] を付けてお返事します。"
+        "このチャットは閉じていただいても構いません。",
+        "en": "We will answer by e-mail to {address}, with [#{number}] in the subject. You may close this chat.",
+    },
     "callback_booked": {
         "ja": "折り返しのお電話を承りました。{window}に {phone} へお電話します。",
         "en": "Your callback is booked: we will call {phone} between {window} (Japan time).",
