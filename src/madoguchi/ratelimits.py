@@ -92,7 +92,7 @@ class RateLimits:
             wait = await self._wait_s(self._public, endpoint, client)
             raise RateLimited(
                 f"Too many requests from this address: at most {self._public} here. Please wait {wait} s and try "
-                f"again. / 短時間のご利用が多すぎます。{wait}秒ほどお待ちのうえ、もう一度お試しください。",
+                f"again. / 短時間のご利用が多すぎます。少し時間をおいて（{wait}秒ほど）からお試しください。",
                 retry_after_s=wait,
             )
 

@@ -106,7 +106,7 @@ async def test_triage_is_throttled_per_address_with_a_time_to_wait(settings: Set
         refused = await http.post("/api/v1/triage", json={"text": "返品したい"})
         assert refused.status_code == 429
         assert refused.json()["code"] == "rate_limited"
-        assert "お待ち" in refused.json()["message"]
+        assert "少し時間をおいて" in refused.json()["message"]
         assert "wait" in refused.json()["message"]
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         # Another address still gets its answer (the test server trusts X-Forwarded-For from 127.0.0.1).
