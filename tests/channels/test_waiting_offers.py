@@ -73,6 +73,11 @@ async def test_a_waiting_customer_is_offered_a_callback_in_the_desks_hours_or_an
         assert "already booked" in again["message"]
     _, booked_rows, _ = await _rows(settings, chat.hello["conversation_id"])
     assert [row.phone_e164 for row in booked_rows] == ["+819012345678"]
+    # Reloaded, the page is offered again what is still open to take up: the e-mail, not a second callback.
+    async with ChatClient(server, lang="ja", visitor=chat.hello["visitor_token"]) as reloaded:
+        assert reloaded.hello["conversation_id"] == chat.hello["conversation_id"]
+        assert reloaded.hello["offers"] == ["email"]
+        assert reloaded.hello["callback_windows"] == []
 
 
 async def test_a_callback_frame_with_a_bad_number_or_time_gets_a_sentence_to_act_on(server: str) -> None:

@@ -31,6 +31,7 @@ from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound, RateLimited, Unavailable
 from madoguchi.logs import get_logger
 from madoguchi.routing import assignment, callbacks
+from madoguchi.routing.wait import estimate
 from madoguchi.store.models import Conversation, Customer, Shop
 
 if TYPE_CHECKING:
@@ -171,6 +172,14 @@ async def _open(
         )
         position = await queries.queue_position(tx.session, conversation) if resumed else None
         rateable = await queries.can_rate(tx.session, conversation) if resumed else False
+        offered: dict[str, Any] = {"offers": [], "callback_windows": []}
+        if resumed and conversation.state == State.QUEUED:
+            # A reloaded page offers what the status frames offered before the reload.
+            now = runtime.clock.now()
+            wait = await estimate(tx.session, conversation, now)
+            offered = await callbacks.alternatives(
+                tx.session, conversation, wait, now, settings.callback_offer_wait_seconds
+            )
     hello: dict[str, Any] = {
         "type": "hello",
         "conversation_id": conversation.id,
@@ -183,6 +192,7 @@ async def _open(
         "language": conversation.language,
         "customer": {"id": customer.id, "name": customer.name, "anonymous": customer.is_anonymous},
         "history": [message.model_dump(mode="json", exclude={"private"}) for message in history],
+        **offered,
     }
     if identified.visitor_token:
         hello["visitor_token"] = identified.visitor_token

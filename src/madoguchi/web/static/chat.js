@@ -376,7 +376,7 @@ function onFrame(frame) {
       if (pendingEnd) sendFrame(pendingEnd);
       if (pendingRating) sendFrame(pendingRating);
       if (pendingOffer) sendFrame(pendingOffer);
-      if (frame.state !== "queued") offers.section.hidden = true;
+      showOffers(frame);
       break;
     }
     case "ack": {
