@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -47,11 +48,15 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 def serve(host: str, port: int) -> None:
     """Serve the API, the chat and the console (database from MADOGUCHI_DATABASE_URL)."""
+    started = time.perf_counter()
     import uvicorn
 
     from madoguchi.store.db import create_engine
     from madoguchi.store.migrate import check_schema
     from madoguchi.web.app import create_app
+
+    # Most of a restart: logged with server.started (docs/operations.md, benchmarks/restart.py).
+    imports_s = round(time.perf_counter() - started, 3)
 
     settings = _settings()
     configure_logging(settings.log_level)
@@ -65,7 +70,7 @@ def serve(host: str, port: int) -> None:
 
     _run(_check)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, startup_s={"imports": imports_s}),
         host=host,
         port=port,
         log_config=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -23,9 +24,16 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 _hasher = PasswordHasher()
-# Verifying against this when the e-mail is unknown keeps the answer time the same as for a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 DEACTIVATED = "This operator account is deactivated: ask an administrator. このアカウントは無効化されています。"
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so that the answer takes as long as for a wrong password.
+
+    Made once per process (an argon2 hash takes a good part of a second on a busy machine), at start-up
+    (`warm_up`) rather than on import, which every command pays."""
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
@@ -48,7 +56,7 @@ async def do_log_in(
 ) -> LoggedIn:
     agent = await session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
     try:
-        _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
+        _hasher.verify(agent.password_hash if agent else dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         agent = None
     if agent is None:

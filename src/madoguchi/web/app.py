@@ -51,16 +51,18 @@ _CSP = (
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, startup_s: dict[str, float] | None = None) -> FastAPI:
+    """The application; `startup_s` holds the start-up steps timed before it (the CLI's imports)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.runtime = await start_runtime(settings)
+        app.state.runtime = await start_runtime(settings, startup_s)
         log.info(
             "server.started",
             database=settings.database_url.split("://", 1)[0],
             bus="redis" if settings.redis_url else "memory",
+            startup_s=app.state.runtime.startup_s,
         )
         try:
             yield
