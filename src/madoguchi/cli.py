@@ -46,7 +46,14 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=None,
+    help="Fork this many serving processes from one parent that has imported everything, and fork again at once "
+    "any that dies by a signal (kill -9, out of memory). Without it this process serves itself.",
+)
+def serve(host: str, port: int, workers: int | None) -> None:
     """Serve the API, the chat and the console (database from MADOGUCHI_DATABASE_URL)."""
     started = time.perf_counter()
     import uvicorn
@@ -69,22 +76,29 @@ def serve(host: str, port: int) -> None:
             await engine.dispose()
 
     _run(_check)
-    uvicorn.run(
-        create_app(settings, startup_s={"imports": imports_s}),
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
+    startup_s = {"imports": imports_s}
+    app = create_app(settings, startup_s=startup_s)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
         # The application believes forwarded headers from MADOGUCHI_TRUSTED_PROXIES only; uvicorn's own default
         # would believe any local peer (and FORWARDED_ALLOW_IPS) besides.
-        proxy_headers=False,
-        ws_max_size=64 * 1024,
+        "proxy_headers": False,
+        "ws_max_size": 64 * 1024,
         # Compression state costs about 40 KiB per open chat, half of its memory; chat frames are small.
-        ws_per_message_deflate=False,
-        ws_ping_interval=30,
-        ws_ping_timeout=30,
-        timeout_graceful_shutdown=5,
-    )
+        "ws_per_message_deflate": False,
+        "ws_ping_interval": 30,
+        "ws_ping_timeout": 30,
+        "timeout_graceful_shutdown": 5,
+    }
+    if workers is None:
+        uvicorn.run(app, **options)
+        return
+    from madoguchi.web.supervisor import supervise
+
+    sys.exit(supervise(uvicorn.Config(app, **options), workers, startup_s))
 
 
 @main.group()
