@@ -7,11 +7,15 @@ history), then RUNS times: kill -9, start again, and measure from the start of t
 - `hello`: a new customer chat opened (`/ws/chat` hello),
 - `reply`: the bot's answer to that customer's first message (and its `ack`).
 
+With `--workers` it starts `madoguchi serve --workers 1` once and kills its worker instead, measuring from the
+kill until the worker the parent forks again serves.
+
 The server's own `server.started` log line says how long each start-up step took (`startup_s`); their medians
 are printed beside. `--src DIR` runs another checkout's sources (PYTHONPATH), to compare before and after.
 
     .venv/bin/python benchmarks/restart.py --runs 5
     .venv/bin/python benchmarks/restart.py --runs 5 --src ../main/src --json
+    .venv/bin/python benchmarks/restart.py --runs 5 --workers
 
 Results and their interpretation: docs/benchmarks.md.
 """
@@ -70,10 +74,13 @@ def _upgrade_and_seed(env: dict[str, str]) -> None:
         subprocess.run([MADOGUCHI, *command], env=env, check=True, timeout=300)
 
 
-def _spawn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+def _spawn(env: dict[str, str], port: int, log: Path, *extra: str) -> subprocess.Popen[bytes]:
     with log.open("wb") as output:
         return subprocess.Popen(
-            [MADOGUCHI, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=output, stderr=output
+            [MADOGUCHI, "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+            env=env,
+            stdout=output,
+            stderr=output,
         )
 
 
@@ -100,10 +107,24 @@ def startup_steps(log: Path) -> dict[str, float]:
     return steps
 
 
+def worker_pid(log: Path) -> int:
+    """The pid of the last worker a supervising parent (`--workers`) forked."""
+    pids = [
+        int(json.loads(line)["pid"])
+        for line in log.read_text(errors="replace").splitlines()
+        if '"serve.worker_started"' in line
+    ]
+    return pids[-1]
+
+
 async def one_start(env: dict[str, str], port: int, log: Path) -> tuple[subprocess.Popen[bytes], dict[str, float]]:
-    base = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     process = _spawn(env, port, log)
+    return process, await measure(process, port, log, started)
+
+
+async def measure(process: subprocess.Popen[bytes], port: int, log: Path, started: float) -> dict[str, float]:
+    base = f"http://127.0.0.1:{port}"
     figures: dict[str, float] = {}
     async with httpx.AsyncClient(timeout=2) as http:
         while "healthz" not in figures:
@@ -128,7 +149,7 @@ async def one_start(env: dict[str, str], port: int, log: Path) -> tuple[subproce
                 figures["ack"] = time.monotonic() - started
             elif frame["type"] == "message" and frame["message"]["author"] == "bot":
                 figures.setdefault("reply", time.monotonic() - started)
-    return process, figures
+    return figures
 
 
 def median(values: list[float]) -> float:
@@ -153,7 +174,21 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory() as directory:
             log = Path(directory) / "serve.log"
-            for number in range(args.runs):
+            if args.workers:
+                # One supervising parent; each run kills its worker, which the parent forks again.
+                parent = _spawn(env, port, log, "--workers", "1")
+                try:
+                    await measure(parent, port, log, time.monotonic())
+                    for number in range(args.runs):
+                        os.kill(worker_pid(log), signal.SIGKILL)
+                        figures = await measure(parent, port, log, time.monotonic())
+                        runs.append(figures)
+                        steps.append(startup_steps(log))
+                        print(f"run {number + 1}: {json.dumps(figures)}", file=sys.stderr, flush=True)
+                finally:
+                    parent.send_signal(signal.SIGKILL)
+                    parent.wait(timeout=10)
+            for number in range(0 if args.workers else args.runs):
                 process, figures = await one_start(env, port, log)
                 # kill -9: nothing of the process's own shutdown runs, as after a crash or the OOM killer.
                 process.send_signal(signal.SIGKILL)
@@ -167,6 +202,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "runs": args.runs,
         "src": args.src or "installed",
+        "mode": "worker killed under --workers 1" if args.workers else "process killed and started again",
         "median_s": {key: median([figures[key] for figures in runs]) for key in ("healthz", "hello", "ack", "reply")},
         "startup_steps_median_s": {name: median([step[name] for step in steps if name in step]) for name in step_names},
         "machine": {
@@ -182,6 +218,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="kill -9 and start again this many times (5)")
     parser.add_argument("--src", help="sources to run (PYTHONPATH), e.g. another checkout's src/")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument(
+        "--workers", action="store_true", help="serve --workers 1 and kill its worker, which the parent forks again"
+    )
     args = parser.parse_args()
     if args.src:
         args.src = str(Path(args.src).resolve())
