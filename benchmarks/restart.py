@@ -5,7 +5,10 @@ history), then RUNS times: kill -9, start again, and measure from the start of t
 
 - `healthz`: the first `GET /healthz` answered,
 - `hello`: a new customer chat opened (`/ws/chat` hello),
-- `reply`: the bot's answer to that customer's first message (and its `ack`).
+- `reply`: the bot's answer to that customer's first message (and its `ack`);
+
+and, for comparison, `first_ack_after_hello` (send → ack of that first message, roughly) beside
+`second_ack_after_send`, the same for a second customer once the process is warm.
 
 With `--workers` it starts `madoguchi serve --workers 1` once and kills its worker instead, measuring from the
 kill until the worker the parent forks again serves.
@@ -149,6 +152,18 @@ async def measure(process: subprocess.Popen[bytes], port: int, log: Path, starte
                 figures["ack"] = time.monotonic() - started
             elif frame["type"] == "message" and frame["message"]["author"] == "bot":
                 figures.setdefault("reply", time.monotonic() - started)
+    # The same again for a second customer: what a message costs once the process is warm, for comparison.
+    async with connect(base.replace("http://", "ws://") + "/ws/chat") as chat:
+        await chat.recv()
+        sent = time.monotonic()
+        client_id = str(uuid.uuid4())
+        await chat.send(json.dumps({"type": "message", "client_id": client_id, "text": TEXT}))
+        while True:
+            frame = json.loads(await asyncio.wait_for(chat.recv(), 60))
+            if frame["type"] == "ack" and frame.get("client_id") == client_id:
+                figures["second_ack_after_send"] = time.monotonic() - sent
+                break
+    figures["first_ack_after_hello"] = figures["ack"] - figures["hello"]
     return figures
 
 
@@ -203,7 +218,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "runs": args.runs,
         "src": args.src or "installed",
         "mode": "worker killed under --workers 1" if args.workers else "process killed and started again",
-        "median_s": {key: median([figures[key] for figures in runs]) for key in ("healthz", "hello", "ack", "reply")},
+        "median_s": {key: median([figures[key] for figures in runs]) for key in runs[0]},
         "startup_steps_median_s": {name: median([step[name] for step in steps if name in step]) for name in step_names},
         "machine": {
             "cpus": os.cpu_count(),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from madoguchi.agents import auth
 from madoguchi.knowledge import helpcentre
 from madoguchi.nlu import intent, pipeline
+from madoguchi.routing import desks
 from madoguchi.runtime import start_runtime, stop_runtime
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ async def test_the_model_dictionary_help_centre_and_login_hash_are_ready_before_
     pipeline.load_pipeline.cache_clear()
     intent._sudachi.cache_clear()
     auth.dummy_hash.cache_clear()
+    desks._japanese_holidays.cache_clear()
     helpcentre.invalidate()
 
     runtime = await start_runtime(settings, {"imports": 1.25})
@@ -29,11 +31,12 @@ async def test_the_model_dictionary_help_centre_and_login_hash_are_ready_before_
         assert pipeline.load_pipeline.cache_info().currsize == 1
         assert intent._sudachi.cache_info().currsize == 1
         assert auth.dummy_hash.cache_info().currsize == 1
+        assert desks._japanese_holidays.cache_info().currsize == 2
         assert str(runtime.engine.url) in helpcentre._cache
     finally:
         await stop_runtime(runtime)
 
     steps = runtime.startup_s
     assert steps["imports"] == 1.25
-    for step in ("schema_check", "bus_start", "trust_directory", "nlu_load", "nlu_warm_up", "help_centre"):
+    for step in ("schema_check", "bus_start", "trust_directory", "nlu_load", "nlu_warm_up", "help_centre", "holidays"):
         assert 0 <= steps[step] < 60, step

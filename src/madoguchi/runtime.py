@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -24,6 +25,7 @@ from madoguchi.logs import get_logger
 from madoguchi.nlu.pipeline import NluPipeline, load_pipeline
 from madoguchi.ratelimits import RateLimits
 from madoguchi.routing import worker as routing_worker
+from madoguchi.routing.desks import warm_holiday_calendar
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import check_schema
@@ -114,10 +116,13 @@ class _Steps:
 
 def _load_and_warm(settings: Settings, steps: _Steps) -> NluPipeline | None:
     """Everything a first message or log-in would otherwise make on demand, made before the first customer
-    waits for it: the model, the Japanese dictionary and the language identifier (one understanding), and the
-    log-in's stand-in hash. Runs in a thread, beside the start's database and Redis work."""
+    waits for it: the model, the Japanese dictionary and the language identifier (one understanding), the
+    log-in's stand-in hash and the holiday calendar. Runs in a thread, beside the start's database and Redis work."""
     with steps("dummy_hash"):
         dummy_hash()
+    with steps("holidays"):
+        # The routing worker's first pass reads desk hours; the calendar takes a third of a second to build.
+        warm_holiday_calendar(CLOCK.now().astimezone(ZoneInfo("Asia/Tokyo")).date())
     if not settings.nlu_model.exists():
         return None
     with steps("nlu_load"):

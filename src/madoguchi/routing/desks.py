@@ -46,6 +46,12 @@ def _japanese_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("JP", years=year)
 
 
+def warm_holiday_calendar(today: date) -> None:
+    """Build this year's and next year's calendars now (at start-up, off the event loop), not in a request."""
+    _japanese_holidays(today.year)
+    _japanese_holidays(today.year + 1)
+
+
 def is_public_holiday(day: date) -> bool:
     return day in _japanese_holidays(day.year)
 
