@@ -65,8 +65,11 @@ def _gone(pid: int, within: float = 10) -> bool:
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
-        # A dead child of ours stays a zombie until reaped; the worker is the parent's child, not ours.
-        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
+        # A dead process stays a zombie until its parent reaps it.
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
+                return True
+        except FileNotFoundError:
             return True
         time.sleep(0.05)
     return False
@@ -140,3 +143,17 @@ async def test_the_workers_die_with_their_parent_so_none_keeps_the_port(
     async with httpx.AsyncClient(timeout=2) as http:
         with pytest.raises(httpx.ConnectError):
             await http.get(f"{base}/healthz")
+
+
+def test_several_workers_with_the_inbound_smtp_port_are_refused_with_what_to_change() -> None:
+    done = subprocess.run(
+        [MADOGUCHI, "serve", "--workers", "2"],
+        env={**os.environ, "MADOGUCHI_SMTP_LISTEN": "127.0.0.1:2525"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "MADOGUCHI_SMTP_LISTEN" in done.stderr
+    assert "--workers 1" in done.stderr

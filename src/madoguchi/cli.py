@@ -67,6 +67,11 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
     settings = _settings()
     configure_logging(settings.log_level)
+    if workers is not None and workers > 1 and settings.smtp_listen:
+        raise click.UsageError(
+            "--workers above 1 cannot share the inbound SMTP port: set MADOGUCHI_SMTP_LISTEN= (empty) here and "
+            "receive mail in one other process, or use --workers 1."
+        )
 
     async def _check() -> None:
         engine = create_engine(settings.database_url)
