@@ -588,3 +588,14 @@ async def test_kill_9_redis_and_postgresql_restarts_lose_and_duplicate_no_acknow
     assert incidents_in_outage == []
     assert probes[:2] == ["ack", "ack"]
     assert len(during_outage) >= CUSTOMERS
+
+
+def test_a_missing_server_program_fails_the_fault_test_saying_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(pytest.fail.Exception, match=r"apt-get install postgresql redis-server"):
+        _postgres_program("initdb")
+    with pytest.raises(pytest.fail.Exception, match=r"redis-server not found.*apt-get install"):
+        OwnRedis(Path("/nonexistent"))
