@@ -89,6 +89,19 @@ async def assigned_to(session: AsyncSession, agent: Agent) -> list[Conversation]
     return list(rows)
 
 
+async def conversations_of_customer(
+    session: AsyncSession, agent: Agent, customer_id: str, limit: int = 100
+) -> list[Conversation]:
+    """A customer's conversations the agent may see, the latest first."""
+    rows = await session.scalars(
+        select(Conversation)
+        .where(Conversation.customer_id == customer_id, visible_to(agent))
+        .order_by(Conversation.created_at.desc(), Conversation.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def recently_resolved(session: AsyncSession, agent: Agent, limit: int = 50) -> list[Conversation]:
     rows = await session.scalars(
         select(Conversation)

@@ -35,6 +35,7 @@ from madoguchi.web import (
     reports_api,
     routing_api,
     sockets,
+    tokens_api,
     triage_api,
     trust_api,
 )
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, startup_s: dict[str, float] | N
     app.include_router(operators_api.router)
     app.include_router(organisation_api.router)
     app.include_router(canned_api.router)
+    app.include_router(tokens_api.router)
     app.include_router(help_api.router)
     app.include_router(help_api.console_router)
     app.include_router(triage_api.router)

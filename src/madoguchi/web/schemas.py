@@ -94,6 +94,11 @@ class ConsoleListsOut(BaseModel):
     resolved: list[ConversationOut]
 
 
+class CustomerConversationsOut(BaseModel):
+    customer: CustomerOut
+    conversations: list[ConversationOut]
+
+
 class HealthOut(BaseModel):
     status: str
 
