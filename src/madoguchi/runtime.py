@@ -20,6 +20,7 @@ from madoguchi.channels.chat_frames import ChatFrames
 from madoguchi.channels.email.service import EmailChannel, start_email
 from madoguchi.channels.hub import Hub
 from madoguchi.domain.clock import CLOCK, Clock
+from madoguchi.integrations import delivery as webhook_delivery
 from madoguchi.knowledge.helpcentre import help_centre
 from madoguchi.logs import get_logger
 from madoguchi.nlu.pipeline import NluPipeline, load_pipeline
@@ -59,6 +60,7 @@ class Runtime:
     _trust_refresher: asyncio.Task[None] | None = None
     _trust_version: tuple[object, ...] | None = None
     _routing: asyncio.Task[None] | None = None
+    _webhooks: asyncio.Task[None] | None = None
     # When this process last looked for chats left with the bot (routing/worker.py).
     idle_checked_at: datetime | None = None
     # Seconds each step of the start took (logged with server.started; benchmarks/restart.py reads them).
@@ -185,6 +187,7 @@ async def start_runtime(settings: Settings, startup_s: dict[str, float] | None =
                 await help_centre(session)
         runtime._trust_refresher = asyncio.create_task(runtime._refresh_trust_forever())
         runtime._routing = asyncio.create_task(routing_worker.run_forever(runtime))
+        runtime._webhooks = asyncio.create_task(webhook_delivery.run_forever(runtime))
         runtime.email = await start_email(runtime)
     except BaseException:
         await _finish(warming)
@@ -200,6 +203,11 @@ async def _finish(task: asyncio.Task[NluPipeline | None]) -> None:
 
 
 async def stop_runtime(runtime: Runtime) -> None:
+    if runtime._webhooks is not None:
+        # A delivery cut short is sent again by the next process that starts: at least once.
+        runtime._webhooks.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runtime._webhooks
     if runtime._routing is not None:
         runtime._routing.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -38,6 +38,7 @@ from madoguchi.web import (
     tokens_api,
     triage_api,
     trust_api,
+    webhooks_api,
 )
 from madoguchi.web.body_limit import FORM_MARGIN, MAIL_UPLOAD, PHOTO_UPLOAD, BodyLimit
 from madoguchi.web.schemas import HealthOut
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, startup_s: dict[str, float] | N
     app.include_router(organisation_api.router)
     app.include_router(canned_api.router)
     app.include_router(tokens_api.router)
+    app.include_router(webhooks_api.router)
     app.include_router(help_api.router)
     app.include_router(help_api.console_router)
     app.include_router(triage_api.router)
