@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+import websockets
 from sqlalchemy import select
 
 from madoguchi.store.db import create_engine, session_factory
@@ -166,6 +167,8 @@ async def test_a_failing_receiver_gets_retries_with_backoff_then_the_subscriptio
     receiver.status = 500
     async with running_server(_fast(settings)) as server, Console(server, *ADMIN) as admin:
         hook_id, _ = await _subscribe(admin, receiver.url, EVENTS)
+        feed = await websockets.connect(admin.feed_url(), additional_headers={"Cookie": admin.cookie_header()})
+        assert json.loads(await feed.recv())["type"] == "hello"
         chat = ChatClient(server)
         await chat.__aenter__()
         await chat.say("オペレーターと話したい")
@@ -192,6 +195,17 @@ async def test_a_failing_receiver_gets_retries_with_backoff_then_the_subscriptio
         assert head["attempts"] == 3
         assert head["last_status"] == 500
         assert (await admin.get("/api/v1/auth/audit")).json()[0]["action"] in ("webhook.paused",)
+        # The administrators' consoles are told.
+        notice = None
+        while notice is None:
+            frame = json.loads(await asyncio.wait_for(feed.recv(), 10))
+            if frame["type"] == "notice":
+                notice = frame["notice"]
+        assert notice["code"] == "webhook_paused"
+        assert notice["target"] == str(hook_id)
+        assert "停止" in notice["message_ja"]
+        assert "paused" in notice["message_en"]
+        await feed.close()
 
         receiver.status = 200
         resumed = await admin.post(f"{HOOKS}/{hook_id}/resume")
@@ -291,6 +305,9 @@ async def test_urls_into_private_networks_and_unknown_events_are_refused(server:
             "ftp://example.com/hooks",
             "not a url",
             "http://user:pass@example.com/hooks",
+            "http://[::1/hooks",
+            "http://example.com:99999/hooks",
+            "http://" + "a" * 70 + ".example/hooks",
         ):
             answer = await admin.post(HOOKS, {"url": url, "events": ["message.created"]})
             assert answer.status_code == 422, (url, answer.text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from madoguchi.bus import ConversationChanged, MessageCreated
+from madoguchi.bus import AdminNotice, BusEvent, ConversationChanged, MessageCreated
 from madoguchi.channels.hub import dumps
 from madoguchi.conversations.queries import can_see
 from madoguchi.conversations.views import for_operator, without_signed_links
@@ -51,7 +51,11 @@ class ChatFrames:
         self._now = now
         self._offer_after_s = offer_after_s
 
-    async def on_event(self, event: MessageCreated | ConversationChanged) -> None:
+    async def on_event(self, event: BusEvent) -> None:
+        if isinstance(event, AdminNotice):
+            if self._hub.has_operators():
+                await self._hub.deliver_to_admins(dumps({"type": "notice", "notice": event.model_dump(mode="json")}))
+            return
         conversation = event.conversation
         if self._hub.has_customers(conversation.id):
             if isinstance(event, MessageCreated):

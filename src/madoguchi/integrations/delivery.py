@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased
 
 from madoguchi import __version__
 from madoguchi.agents import audit
+from madoguchi.bus import AdminNotice
 from madoguchi.errors import InvalidInput
 from madoguchi.integrations.webhooks import check_url, do_pause, sign
 from madoguchi.logs import get_logger
@@ -34,7 +35,7 @@ from madoguchi.store.models import WebhookDelivery, WebhookSubscription
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from madoguchi.bus import ConversationChanged, MessageCreated
+    from madoguchi.bus import BusEvent
     from madoguchi.runtime import Runtime
 
 log = get_logger(__name__)
@@ -169,6 +170,17 @@ async def _record(runtime: Runtime, outcomes: list[_Outcome], now: datetime) -> 
                     actor="webhooks",
                 )
                 log.warning("webhook.paused", subscription=subscription.id, url=subscription.url, error=outcome.error)
+                tx.publish_on_commit(
+                    AdminNotice(
+                        code="webhook_paused",
+                        message_ja=f"Webhook {subscription.id}({subscription.url})は連続して配信に失敗したため"
+                        "停止しました。受信側を直してから再開してください。",
+                        message_en=f"Webhook {subscription.id} ({subscription.url}) was paused after "
+                        f"{subscription.consecutive_failures} failed deliveries in a row: fix the receiver, then "
+                        "resume it.",
+                        target=str(subscription.id),
+                    )
+                )
         await tx.commit()
 
 
@@ -194,7 +206,7 @@ async def run_forever(runtime: Runtime) -> None:
     `MADOGUCHI_WEBHOOK_POLL_SECONDS` for retries that come due."""
     wake = asyncio.Event()
 
-    async def on_event(_: MessageCreated | ConversationChanged) -> None:
+    async def on_event(_: BusEvent) -> None:
         wake.set()
 
     runtime.bus.subscribe(on_event)

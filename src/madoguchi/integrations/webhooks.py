@@ -60,8 +60,12 @@ async def check_url(url: str, *, allow_private: bool) -> str:
     host's in loopback, private, link-local or other non-public ranges (nobody makes Madoguchi call into the
     network it runs in). Checked when a subscription is made and again before each delivery."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as error:
+        raise InvalidInput(f"The webhook URL is not valid: {error}. URL が正しくありません。", field="url") from error
+    if parts.scheme not in ("http", "https") or not hostname:
         raise InvalidInput(
             "The webhook URL must be an http:// or https:// address with a host. "
             "Webhook の URL は http:// または https:// で始まるアドレスにしてください。",
@@ -76,10 +80,11 @@ async def check_url(url: str, *, allow_private: bool) -> str:
     if allow_private:
         return url
     try:
-        resolved = await asyncio.get_running_loop().getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except OSError as error:
+        resolved = await asyncio.get_running_loop().getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError) as error:
+        # ValueError: a name no resolver takes (an empty or too long label, a NUL character).
         raise InvalidInput(
-            f"The webhook URL's host {parts.hostname} could not be resolved. ホスト名を解決できません。",
+            f"The webhook URL's host {hostname} could not be resolved. ホスト名を解決できません。",
             field="url",
         ) from error
     addresses = sorted({str(info[4][0]) for info in resolved})
