@@ -18,6 +18,8 @@ import pytest
 import websockets
 from sqlalchemy import select
 
+from madoguchi.integrations import webhooks
+from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.models import AuditEntry, WebhookDelivery
 from tests.conftest import running_server
@@ -358,3 +360,43 @@ async def test_webhook_endpoints_are_for_administrators_and_webhooks_write_token
     finally:
         await engine.dispose()
     assert {"webhook.created", "webhook.paused", "webhook.resumed", "webhook.deleted"} <= actions
+
+
+async def test_two_processes_on_postgresql_never_send_a_delivery_twice_and_keep_each_conversations_order(
+    settings: Settings, receiver: Receiver
+) -> None:
+    if settings.is_sqlite:
+        pytest.skip("SQLite runs one process")
+    fast = _fast(settings)
+    async with running_server(fast) as server, Console(server, *ADMIN) as admin:
+        hook_id, _ = await _subscribe(admin, receiver.url, EVENTS)
+        assert (await admin.post(f"{HOOKS}/{hook_id}/pause")).status_code == 200
+        chats = [ChatClient(server) for _ in range(6)]
+        for chat in chats:
+            await chat.__aenter__()
+            for text in ("オペレーターと話したい", "まだですか", "急いでいます"):
+                await chat.say(text)
+        for chat in chats:
+            await chat.__aexit__()
+        pending = (await admin.get(f"{HOOKS}/{hook_id}/deliveries?status=pending&limit=500")).json()
+    assert len(pending) >= 6 * 4
+    runtimes = [await start_runtime(fast) for _ in range(2)]
+    try:
+        async with runtimes[0].transaction() as tx:
+            found = await webhooks.subscription(tx.session, hook_id, None, for_update=True)
+            await webhooks.do_resume(tx.session, found, runtimes[0].clock.now())
+            await tx.commit()
+        await _until(lambda: len(receiver.received) >= len(pending))
+        await asyncio.sleep(0.5)
+    finally:
+        for runtime in runtimes:
+            await stop_runtime(runtime)
+    bodies = receiver.bodies()
+    numbers = [_event_number(body) for body in bodies]
+    assert len(numbers) == len(set(numbers)) == len(pending)
+    for chat in chats:
+        mine = [
+            _event_number(body) for body in bodies if body["data"]["conversation_id"] == chat.hello["conversation_id"]
+        ]
+        assert mine == sorted(mine)
+        assert len(mine) >= 4
