@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from madoguchi import __version__
@@ -39,7 +40,9 @@ if TYPE_CHECKING:
     from madoguchi.runtime import Runtime
 
 log = get_logger(__name__)
+# Conversations (heads of lines) claimed in one pass, and deliveries sent one after the other on each line.
 BATCH = 50
+LINE = 20
 MAX_BACKOFF = timedelta(days=1)
 _ERROR_CHARS = 500
 
@@ -87,7 +90,7 @@ def _due(now: datetime) -> list[object]:
     ]
 
 
-async def _claim(runtime: Runtime, now: datetime) -> list[_Claimed]:
+async def _claim(runtime: Runtime, now: datetime) -> list[list[_Claimed]]:
     # Twice the slowest delivery (its timeout): then another process may take the row over.
     lease = now + 2 * timedelta(seconds=runtime.settings.webhook_timeout_seconds)
     async with runtime.transaction() as tx:
@@ -99,13 +102,41 @@ async def _claim(runtime: Runtime, now: datetime) -> list[_Claimed]:
             .limit(BATCH)
             .with_for_update(skip_locked=True, of=WebhookDelivery)
         )
-        claimed = []
-        for delivery, url, secret in (await tx.session.execute(query)).all():
-            delivery.lease_until = lease
-            body = json.dumps(delivery.body, ensure_ascii=False, separators=(",", ":")).encode()
-            claimed.append(_Claimed(delivery.id, url, secret, body, str(delivery.body.get("id", delivery.event_id))))
+        lines = []
+        for head, url, secret in (await tx.session.execute(query)).all():
+            # The head's line: the next pending deliveries of the same conversation to the same subscription, sent
+            # after it in this pass as long as each is accepted. Nobody else takes them meanwhile: they wait
+            # behind the head, which is leased.
+            followers = await tx.session.scalars(
+                select(WebhookDelivery)
+                .where(
+                    WebhookDelivery.subscription_id == head.subscription_id,
+                    WebhookDelivery.conversation_id == head.conversation_id,
+                    WebhookDelivery.status == "pending",
+                    WebhookDelivery.id > head.id,
+                )
+                .order_by(WebhookDelivery.id)
+                .limit(LINE - 1)
+            )
+            line = []
+            for delivery in [head, *followers]:
+                delivery.lease_until = lease
+                body = json.dumps(delivery.body, ensure_ascii=False, separators=(",", ":")).encode()
+                line.append(_Claimed(delivery.id, url, secret, body, str(delivery.body.get("id", delivery.event_id))))
+            lines.append(line)
         await tx.commit()
-    return claimed
+    return lines
+
+
+async def _send_line(runtime: Runtime, client: httpx.AsyncClient, line: list[_Claimed]) -> list[_Outcome]:
+    """One conversation's deliveries in order, until one fails: the rest wait for its retry."""
+    outcomes = []
+    for claimed in line:
+        outcome = await _send(runtime, client, claimed)
+        outcomes.append(outcome)
+        if not outcome.accepted:
+            break
+    return outcomes
 
 
 async def _send(runtime: Runtime, client: httpx.AsyncClient, claimed: _Claimed) -> _Outcome:
@@ -132,10 +163,15 @@ async def _send(runtime: Runtime, client: httpx.AsyncClient, claimed: _Claimed) 
     return _Outcome(claimed.id, answer.status_code, f"HTTP {answer.status_code}: {answer.text[:200]}")
 
 
-async def _record(runtime: Runtime, outcomes: list[_Outcome], now: datetime) -> None:
+async def _record(runtime: Runtime, outcomes: list[_Outcome], unsent: list[int], now: datetime) -> None:
     settings = runtime.settings
     async with runtime.transaction() as tx:
         session = tx.session
+        if unsent:
+            # Behind a failure: free again, still pending, to go after the failed one once it is accepted.
+            await session.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id.in_(unsent)).values(lease_until=None)
+            )
         for outcome in sorted(outcomes, key=lambda item: item.id):
             delivery = await session.get(WebhookDelivery, outcome.id, with_for_update=True)
             if delivery is None:  # its subscription was deleted meanwhile
@@ -185,20 +221,27 @@ async def _record(runtime: Runtime, outcomes: list[_Outcome], now: datetime) -> 
 
 
 async def deliver_due(runtime: Runtime, client: httpx.AsyncClient) -> int:
-    """One pass: claim what is due, send it (different conversations side by side), write the outcomes; returns
-    how many were sent."""
+    """One pass: claim what is due, send it (different conversations side by side, each conversation's in
+    order), write the outcomes; returns how many were sent."""
     now = runtime.clock.now()
-    claimed = await _claim(runtime, now)
-    if not claimed:
+    lines = await _claim(runtime, now)
+    if not lines:
         return 0
-    outcomes = await asyncio.gather(*(_send(runtime, client, item) for item in claimed))
-    await _record(runtime, list(outcomes), runtime.clock.now())
-    return len(claimed)
+    sent = await asyncio.gather(*(_send_line(runtime, client, line) for line in lines))
+    outcomes = [outcome for line_outcomes in sent for outcome in line_outcomes]
+    tried = {outcome.id for outcome in outcomes}
+    unsent = [claimed.id for line in lines for claimed in line if claimed.id not in tried]
+    await _record(runtime, outcomes, unsent, runtime.clock.now())
+    return len(outcomes)
 
 
 def client_for(runtime: Runtime) -> httpx.AsyncClient:
-    # Redirects are not followed: the address checked is the address called.
-    return httpx.AsyncClient(timeout=runtime.settings.webhook_timeout_seconds, follow_redirects=False)
+    # Redirects are not followed: the address checked is the address called. TCP_NODELAY: a small body written
+    # after the headers is not held back waiting for the receiver's acknowledgement (Nagle's algorithm).
+    transport = httpx.AsyncHTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+    return httpx.AsyncClient(
+        timeout=runtime.settings.webhook_timeout_seconds, follow_redirects=False, transport=transport
+    )
 
 
 async def run_forever(runtime: Runtime) -> None:
