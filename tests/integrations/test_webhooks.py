@@ -400,3 +400,25 @@ async def test_two_processes_on_postgresql_never_send_a_delivery_twice_and_keep_
         ]
         assert mine == sorted(mine)
         assert len(mine) >= 4
+
+
+async def test_erasing_a_customer_removes_their_webhook_deliveries_sent_or_not(
+    settings: Settings, receiver: Receiver
+) -> None:
+    async with running_server(_fast(settings)) as server, Console(server, *ADMIN) as admin:
+        hook_id, _ = await _subscribe(admin, receiver.url, ["message.created"])
+        chat = ChatClient(server)
+        await chat.__aenter__()
+        await chat.say("オペレーターと話したい")
+        await _until(lambda: len(receiver.received) >= 1)
+        assert (await admin.post(f"{HOOKS}/{hook_id}/pause")).status_code == 200
+        await chat.say("電話番号は 090-1234-5678 です")
+        conversation_id = chat.hello["conversation_id"]
+        assert (await admin.post(f"/api/v1/console/conversations/{conversation_id}/resolve")).is_success
+        customer_id = (await admin.get(f"/api/v1/console/conversations/{conversation_id}")).json()["customer"]["id"]
+        log = (await admin.get(f"{HOOKS}/{hook_id}/deliveries")).json()
+        assert {entry["status"] for entry in log} == {"delivered", "pending"}
+        erased = await admin.post(f"/api/v1/admin/customers/{customer_id}/erase", {"confirm": customer_id})
+        assert erased.status_code == 200, erased.text
+        assert (await admin.get(f"{HOOKS}/{hook_id}/deliveries")).json() == []
+        await chat.__aexit__()
