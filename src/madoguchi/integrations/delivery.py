@@ -220,6 +220,16 @@ async def _record(runtime: Runtime, outcomes: list[_Outcome], unsent: list[int],
         await tx.commit()
 
 
+async def _release(runtime: Runtime, ids: list[int]) -> None:
+    async with runtime.transaction() as tx:
+        await tx.session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids), WebhookDelivery.status == "pending")
+            .values(lease_until=None)
+        )
+        await tx.commit()
+
+
 async def deliver_due(runtime: Runtime, client: httpx.AsyncClient) -> int:
     """One pass: claim what is due, send it (different conversations side by side, each conversation's in
     order), write the outcomes; returns how many were sent."""
@@ -227,7 +237,13 @@ async def deliver_due(runtime: Runtime, client: httpx.AsyncClient) -> int:
     lines = await _claim(runtime, now)
     if not lines:
         return 0
-    sent = await asyncio.gather(*(_send_line(runtime, client, line) for line in lines))
+    try:
+        sent = await asyncio.gather(*(_send_line(runtime, client, line) for line in lines))
+    except asyncio.CancelledError:
+        # The process is stopping: the claimed rows are freed for the next one now rather than when their lease
+        # ends (one may have reached its receiver already: it is sent again, at least once).
+        await asyncio.shield(_release(runtime, [claimed.id for line in lines for claimed in line]))
+        raise
     outcomes = [outcome for line_outcomes in sent for outcome in line_outcomes]
     tried = {outcome.id for outcome in outcomes}
     unsent = [claimed.id for line in lines for claimed in line if claimed.id not in tried]
