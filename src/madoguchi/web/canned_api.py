@@ -13,6 +13,7 @@ from madoguchi.agents.roles import require_role
 from madoguchi.routing import canned
 from madoguchi.store.models import CannedResponse
 from madoguchi.web.deps import CurrentOperator, TxDep
+from madoguchi.web.schemas import RowId
 
 router = APIRouter(prefix="/api/v1/admin/canned-responses", tags=["admin"])
 KEEPERS = ("admin", "supervisor", "shop_agent")
@@ -67,7 +68,7 @@ async def create_response(body: CannedIn, operator: CurrentOperator, tx: TxDep) 
 
 @router.put("/{response_id}")
 async def replace_response(
-    response_id: int, body: Annotated[CannedIn, Body()], operator: CurrentOperator, tx: TxDep
+    response_id: RowId, body: Annotated[CannedIn, Body()], operator: CurrentOperator, tx: TxDep
 ) -> CannedOut:
     require_role(operator.agent, *KEEPERS)
     existing = await canned.response(tx.session, operator.agent, response_id)
@@ -78,7 +79,7 @@ async def replace_response(
 
 
 @router.delete("/{response_id}", status_code=204)
-async def delete_response(response_id: int, operator: CurrentOperator, tx: TxDep) -> Response:
+async def delete_response(response_id: RowId, operator: CurrentOperator, tx: TxDep) -> Response:
     require_role(operator.agent, *KEEPERS)
     await canned.do_delete_response(tx.session, await canned.response(tx.session, operator.agent, response_id))
     await tx.commit()

@@ -16,6 +16,7 @@ from madoguchi.nlu.language import Language
 from madoguchi.routing import staff
 from madoguchi.store.models import Agent
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep
+from madoguchi.web.schemas import RowId
 
 router = APIRouter(prefix="/api/v1/admin/operators", tags=["admin"])
 
@@ -127,7 +128,7 @@ async def create_operator(body: OperatorIn, operator: CurrentOperator, tx: TxDep
 
 @router.patch("/{agent_id}")
 async def change_operator(
-    agent_id: int, body: Annotated[OperatorChange, Body()], operator: CurrentOperator, tx: TxDep
+    agent_id: RowId, body: Annotated[OperatorChange, Body()], operator: CurrentOperator, tx: TxDep
 ) -> OperatorOut:
     """Change only the fields given (`shop_id: null` takes a shop away)."""
     require_role(operator.agent, "admin", "supervisor")
@@ -152,7 +153,7 @@ async def change_operator(
 
 @router.post("/{agent_id}/deactivate")
 async def deactivate_operator(
-    agent_id: int, operator: CurrentOperator, tx: TxDep, runtime: RuntimeDep
+    agent_id: RowId, operator: CurrentOperator, tx: TxDep, runtime: RuntimeDep
 ) -> DeactivatedOut:
     """The operator's sessions end at once, they cannot log in, and their open conversations go back to the
     queue."""
@@ -167,7 +168,7 @@ async def deactivate_operator(
 
 
 @router.post("/{agent_id}/activate")
-async def activate_operator(agent_id: int, operator: CurrentOperator, tx: TxDep) -> OperatorOut:
+async def activate_operator(agent_id: RowId, operator: CurrentOperator, tx: TxDep) -> OperatorOut:
     require_role(operator.agent, "admin")
     agent = await accounts.operator(tx.session, agent_id)
     accounts.do_activate_account(agent)
@@ -177,7 +178,7 @@ async def activate_operator(agent_id: int, operator: CurrentOperator, tx: TxDep)
 
 
 @router.post("/{agent_id}/reset-two-factor")
-async def reset_two_factor(agent_id: int, operator: CurrentOperator, tx: TxDep) -> OperatorOut:
+async def reset_two_factor(agent_id: RowId, operator: CurrentOperator, tx: TxDep) -> OperatorOut:
     """For an operator who lost their authenticator: their sessions end; they log in with the password alone
     and set up two-factor log-in again."""
     require_role(operator.agent, "admin")
