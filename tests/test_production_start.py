@@ -5,6 +5,7 @@ password, ever."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -15,11 +16,13 @@ from madoguchi.cli import main
 from madoguchi.settings import Settings, get_settings
 from tests.conftest import running_server
 from tests.helpers import ChatClient
+from tests.integrations.test_webhooks import Receiver, _verified, receiver
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+__all__ = ["receiver"]
 SECRET = "p" * 48
 EMAIL = "Owner@Example.jp"
 PASSWORD = "correct horse battery staple"
@@ -79,7 +82,9 @@ def _cli(*args: str, stdin: str | None = None) -> tuple[int, str]:
     return outcome.exit_code, outcome.output
 
 
-async def test_a_production_install_starts_empty_and_its_first_admin_logs_in(production: str) -> None:
+async def test_a_production_install_starts_empty_and_its_first_admin_logs_in(
+    production: str, receiver: Receiver
+) -> None:
     # The commands run their own event loop: off this test's.
     assert (await asyncio.to_thread(_cli, "db", "upgrade"))[0] == 0
     code, said = await asyncio.to_thread(
@@ -93,7 +98,14 @@ async def test_a_production_install_starts_empty_and_its_first_admin_logs_in(pro
     assert "never loaded with MADOGUCHI_ENVIRONMENT=production" in said
 
     settings = Settings(
-        environment="production", secret_key=SECRET, demo=False, database_url=production, smtp_listen=""
+        environment="production",
+        secret_key=SECRET,
+        demo=False,
+        database_url=production,
+        smtp_listen="",
+        # The receiver below listens on this machine, as a single-machine install's would.
+        webhooks_allow_private=True,
+        webhook_poll_seconds=0.05,
     )
     async with running_server(settings) as base_url, httpx.AsyncClient(base_url=base_url) as http:
         demo = await http.post(
@@ -111,6 +123,16 @@ async def test_a_production_install_starts_empty_and_its_first_admin_logs_in(pro
         assert shop.status_code == 201, shop.text
         staff = await admin.post("/api/v1/admin/operators", SHOP_STAFF)
         assert staff.status_code == 201, staff.text
+        # Another system hears of conversations through a webhook and reads them with tokens.
+        hook = await admin.post("/api/v1/admin/webhooks", {"url": receiver.url, "events": ["conversation.queued"]})
+        assert hook.status_code == 201, hook.text
+        secret = hook.json()["secret"]
+        tokens = {}
+        for name, shop_id in (("platform", None), ("shop", SHOP["id"])):
+            body = {"name": name, "scopes": ["conversations:read"]} | ({"shop_id": shop_id} if shop_id else {})
+            issued = await admin.post("/api/v1/admin/api-tokens", body)
+            assert issued.status_code == 201, issued.text
+            tokens[name] = issued.json()["token"]
 
         # A customer chats and asks for a person; the new operator answers.
         async with ChatClient(base_url, lang="ja") as chat:
@@ -130,6 +152,20 @@ async def test_a_production_install_starts_empty_and_its_first_admin_logs_in(pro
         lists = (await shop_staff.get("/api/v1/console/conversations")).json()
         assert lists["queue"] == []
         assert lists["mine"] == []
+        # The webhook's receiver got the queued conversation, signed with the subscription's secret.
+        for _ in range(200):
+            if receiver.received:
+                break
+            await asyncio.sleep(0.05)
+        (headers, body), *_ = receiver.received
+        assert _verified(secret, headers, body)
+        assert json.loads(body)["data"]["desk"] == "platform_cs"
+        # The platform's token reads the conversation; the shop's token reaches only its shop's: not this one.
+        for name, status in (("platform", 200), ("shop", 404)):
+            read = await http.get(
+                f"/api/v1/console/conversations/{conversation_id}", headers={"Authorization": f"Bearer {tokens[name]}"}
+            )
+            assert read.status_code == status, (name, read.text)
 
 
 class _Session:
