@@ -277,5 +277,8 @@ async def run_forever(runtime: Runtime) -> None:
                     pass
             except Exception:
                 log.warning("webhook.pass_failed", exc_info=True)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as an
+            # event wakes the loop, and stopping the runtime would then wait for this task forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=runtime.settings.webhook_poll_seconds)
+                async with asyncio.timeout(runtime.settings.webhook_poll_seconds):
+                    await wake.wait()

@@ -85,7 +85,9 @@ class ConsoleFeed:
         while not self.ended.is_set():
             until_expiry = (self._expires_at - utcnow()).total_seconds()
             try:
-                await asyncio.wait_for(self.ended.wait(), max(0.0, min(RECHECK_IDLE_S, until_expiry)))
+                # asyncio.timeout, not wait_for, which on Python 3.11 can swallow the feed's cancellation.
+                async with asyncio.timeout(max(0.0, min(RECHECK_IDLE_S, until_expiry))):
+                    await self.ended.wait()
             except TimeoutError:
                 await self.still_open(recheck_after_s=0.0)
 

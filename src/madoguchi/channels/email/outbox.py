@@ -170,8 +170,11 @@ class OutboxSender:
             if sent:
                 continue
             idle = await self._idle_seconds()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as
+            # the event is set, and the sender would then never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), idle)
+                async with asyncio.timeout(idle):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _idle_seconds(self) -> float:
