@@ -49,11 +49,15 @@ class OfficialContact(_Strict):
 
     label_ja: str
     label_en: str
+    label_zh: str
+    label_ko: str
     phone: str | None = None
     email: str | None = None
     url: str | None = None
     hours_ja: str | None = None
     hours_en: str | None = None
+    hours_zh: str | None = None
+    hours_ko: str | None = None
     carrier: CarrierId | None = None
     source: str | None = Field(default=None, description="where the contact was verified")
 
@@ -62,6 +66,8 @@ class DeskSpec(_Strict):
     id: str
     name_ja: str
     name_en: str
+    name_zh: str
+    name_ko: str
     kind: DeskKind
     hours: dict[Weekday, str | None]
     timezone: str = "Asia/Tokyo"

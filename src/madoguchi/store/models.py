@@ -40,6 +40,10 @@ class Shop(Base):
     reply_promise_hours: Mapped[int] = mapped_column(Integer, default=48)
     contact_email: Mapped[str] = mapped_column(String(320))
 
+    def name_in(self, language: str) -> str:
+        """The shop's own name for Japanese; its Latin-script name for every other language."""
+        return self.name if language == "ja" else self.name_en
+
 
 class Desk(Base):
     """Who is responsible for a kind of problem: hours, languages, channels, SLA and official contacts."""
@@ -49,6 +53,8 @@ class Desk(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name_ja: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    name_ko: Mapped[str] = mapped_column(String(200), default="", server_default="")
     kind: Mapped[str] = mapped_column(String(20))
     hours: Mapped[dict[str, Any]] = mapped_column(JSONType)
     timezone: Mapped[str] = mapped_column(String(60), default="Asia/Tokyo")
@@ -62,6 +68,11 @@ class Desk(Base):
     sla_clock: Mapped[str] = mapped_column(String(20), default="calendar", server_default="calendar")
     fallback_desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
     official_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+    def name_in(self, language: str) -> str:
+        """The desk's name in `language` (English where a name was never given in it)."""
+        names = {"ja": self.name_ja, "en": self.name_en, "zh": self.name_zh, "ko": self.name_ko}
+        return names.get(language) or self.name_en
 
     def first_response_for(self, channel: str) -> int:
         """Minutes to the first response on this channel."""

@@ -1,0 +1,40 @@
+"""The reply language of a turn: the one place that decides which language the platform answers in.
+
+Customers write in the language they read, whatever their profile says, and may switch mid-conversation:
+each message that tells its language sets the conversation's language, and every reply of that turn — the
+bot's sentences and buttons, the system's notices (queue, hours, hand-over, callbacks), desk and carrier
+names, dates — is written in it. A message too short to tell ("OK", "はい" aside, a number, an order number)
+keeps the conversation's language, which starts as the profile's (or, for a guest, the page's): the profile
+only breaks ties. Operators' skills are matched on the same language, so a customer who writes English
+waits for someone who reads it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from madoguchi.domain.languages import LANGUAGES
+from madoguchi.nlu.language import japanese_or_chinese_alike, tells_language
+from madoguchi.nlu.normalize import normalize
+
+if TYPE_CHECKING:
+    from madoguchi.nlu.pipeline import Understanding
+    from madoguchi.store.models import Conversation
+
+
+def reply_language(text: str, written: str, current: str) -> str:
+    """The language to answer `text` in: `written` (what the text is written in) when the text tells it, else
+    the conversation's `current` language."""
+    normalized = normalize(text).text
+    if written in ("ja", "zh") and current in ("ja", "zh") and japanese_or_chinese_alike(normalized):
+        # Either language could have written it: the conversation's stands.
+        return current
+    if written in LANGUAGES and tells_language(normalized):
+        return written
+    return current if current in LANGUAGES else "ja"
+
+
+def do_follow_language(conversation: Conversation, understanding: Understanding) -> str:
+    """Set the conversation's language from the customer's latest message; returns it."""
+    conversation.language = reply_language(understanding.text, understanding.language, conversation.language)
+    return conversation.language
