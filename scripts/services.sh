@@ -49,6 +49,10 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
+# Japanese fonts, so that the pages Chromium draws (browser tests, screenshots) show Japanese as people see it.
+if ! fc-list :lang=ja 2>/dev/null | grep -q .; then
+  apt_install fonts-noto-cjk
+fi
 
 # libfaketime: `make test-clock` runs the time-dependent tests under faked wall-clock times.
 if ! ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then

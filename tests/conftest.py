@@ -29,7 +29,7 @@ from madoguchi.domain.clock import CLOCK, Clock
 from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import current_revision, head_revision, upgrade
-from madoguchi.store.models import Agent, Conversation, ConversationEvent, Customer
+from madoguchi.store.models import Agent, Conversation, ConversationEvent, Customer, Desk, Shop
 from madoguchi.web.app import create_app
 
 if TYPE_CHECKING:
@@ -57,6 +57,32 @@ _DEMO_AGENTS = {
     }
     for spec in _DEMO.agents
 }
+_DEMO_DESKS = {
+    spec.id: {
+        "hours": dict(spec.hours),
+        "closed_days": [],
+        "languages": list(spec.languages),
+        "channels": list(spec.channels),
+        "first_response_minutes": spec.first_response_minutes,
+        "first_response_minutes_by_channel": dict(spec.first_response_minutes_by_channel),
+        "resolution_hours": spec.resolution_hours,
+        "sla_clock": spec.sla_clock,
+    }
+    for spec in _DEMO.desks
+}
+_DEMO_SHOPS = {
+    spec.id: {
+        "name": spec.name,
+        "name_en": spec.name_en,
+        "hours": dict(spec.hours),
+        "closed_days": [],
+        "languages": list(spec.languages),
+        "reply_promise_hours": spec.reply_promise_hours,
+        "contact_email": spec.contact_email,
+        "suspended": False,
+    }
+    for spec in _DEMO.shops
+}
 _CUSTOMER_FIELDS = ("name", "name_kana", "email", "phone", "prefecture", "address")
 _CONVERSATION_TABLES = (
     "conversation_events",
@@ -67,6 +93,7 @@ _CONVERSATION_TABLES = (
     "trust_reports",
     "trust_brands",
     "audit_log",
+    "canned_responses",
 )
 
 
@@ -159,6 +186,12 @@ async def _reset_postgres(url: str) -> None:
             await connection.execute(delete(Agent).where(Agent.email.not_in(list(_DEMO_AGENTS))))
             for email, values in _DEMO_AGENTS.items():
                 await connection.execute(update(Agent).where(Agent.email == email).values(values))
+            # A test may have changed desks or created, changed or suspended shops (administration).
+            for desk_id, values in _DEMO_DESKS.items():
+                await connection.execute(update(Desk).where(Desk.id == desk_id).values(values))
+            await connection.execute(delete(Shop).where(Shop.id.not_in(list(_DEMO_SHOPS))))
+            for shop_id, values in _DEMO_SHOPS.items():
+                await connection.execute(update(Shop).where(Shop.id == shop_id).values(values))
             # A test may have erased a demo customer's personal data (a data request): put it back.
             for customer in _DEMO_CUSTOMERS:
                 await connection.execute(

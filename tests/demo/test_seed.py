@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from madoguchi.demo.schemas import OrderStatus
+from madoguchi.demo.schemas import OfficialContact, OrderStatus
 from madoguchi.demo.seed import DATA, is_seeded, load_demo_data, seed
 from madoguchi.errors import Forbidden, InvalidInput
 from madoguchi.nlu.data import taxonomy
@@ -20,6 +21,7 @@ from madoguchi.settings import Settings
 from madoguchi.store.db import create_engine, session_factory
 from madoguchi.store.migrate import upgrade
 from madoguchi.store.models import Agent, Article, Order
+from madoguchi.trust.directory import default_directory
 
 MADOGUCHI = str(Path(sys.executable).with_name("madoguchi"))
 
@@ -64,9 +66,30 @@ def test_desk_directory_has_the_routing_map_and_carrier_contacts() -> None:
         "digital",
         "business",
     }
-    carriers = {contact.carrier for contact in desks["carrier"].official_contacts if contact.carrier}
-    assert carriers == {"yamato", "sagawa", "japanpost"}
-    assert all(contact.phone and contact.hours_ja for contact in desks["carrier"].official_contacts)
+    # The carrier desk names the carriers' lines of the official-contact directory, which holds their numbers.
+    lines = default_directory().by_line
+    carrier_lines = [lines[contact.directory] for contact in desks["carrier"].official_contacts if contact.directory]
+    assert {line.brand.id for line in carrier_lines} == {"yamato", "sagawa", "japanpost"}
+    assert all(line.brand.kind == "carrier" and line.line.hours for line in carrier_lines)
+
+
+def test_a_desk_contact_pointing_to_no_directory_line_is_refused(tmp_path: Path) -> None:
+    for name in DATA.iterdir():
+        if name.is_file():
+            (tmp_path / name.name).write_text(name.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "articles").symlink_to(DATA / "articles")
+    desks = (DATA / "desks.yaml").read_text(encoding="utf-8").replace("sagawa/inquiry", "sagawa/redelivery_unknown")
+    (tmp_path / "desks.yaml").write_text(desks, encoding="utf-8")
+    with pytest.raises(InvalidInput, match="sagawa/redelivery_unknown"):
+        load_demo_data(tmp_path)
+
+
+def test_a_desk_contact_cannot_write_a_number_of_its_own() -> None:
+    # Numbers and pages live in the directory only; a desk writing one is a second copy that can drift.
+    with pytest.raises(ValidationError, match="phone"):
+        OfficialContact.model_validate({"label_ja": "佐川急便", "label_en": "Sagawa", "phone": "0570-01-0082"})
+    with pytest.raises(ValidationError, match="label_ja"):
+        OfficialContact.model_validate({"directory": "sagawa/inquiry", "label_ja": "佐川急便"})
 
 
 def test_help_centre_covers_every_intent_in_japanese() -> None:

@@ -266,3 +266,78 @@ def test_no_relay_of_a_host_outside_the_directory_is_official(
     if decoy:
         item = item.replace("?", "?next=https%3A%2F%2Fwww.amazon.co.jp%2F&", 1)
     assert checker.check(item).verdict != "official", item
+
+
+# Addresses whose shape itself deceives: the genuine name is shown where a reader looks for the site, and the
+# site is elsewhere. The examples first, then lookalikes of other brands made up for this test.
+@pytest.mark.parametrize(
+    ("item", "brand", "code"),
+    [
+        # A domain name glued to more by a hyphen: the real domain starts after `co.jp-`, `com-`, `jp-`.
+        ("https://www.aeon.co.jp-auth-login.com/", "aeon_card", "glued_domain"),
+        ("https://jcbverify.co.jp-index.top/", "jcb", "glued_domain"),
+        ("https://www.smbc.co.jp-secure-update.com/", "smbc", "glued_domain"),
+        ("http://mercari.jp-torihiki.net/", "mercari", "glued_domain"),
+        ("https://www.kuronekoyamato.co.jp-redelivery.info/", "yamato", "glued_domain"),
+        ("https://apple.com-verify.info/", "apple", "glued_domain"),
+        ("https://www.nta.go.jp-etax.help/", "nta", "glued_domain"),
+        # The name glued on is no brand's; the brand is read from the rest of the host.
+        ("https://account.details.jp-mercari-login.com/", "mercari", "glued_domain"),
+        # A domain spelt with hyphens for dots, around a name that alone would be an ordinary word.
+        ("https://apple-com.jp/", "apple", "spelt_domain"),
+        ("https://www-apple-jp.com/", "apple", "spelt_domain"),
+        ("https://www-yahoo-co-jp.net/", "yahoo_japan", "spelt_domain"),
+        ("https://www-visa-co-jp.com/", "visa", "spelt_domain"),
+        # A short brand name run together with a log-in word.
+        ("https://jcblogin.com/", "jcb", "brand_in_domain"),
+        ("https://securityapple.com/", "apple", "brand_in_domain"),
+        # A genuine domain as the path of a proxy or another site.
+        ("https://qwe-rty-workers-dev.translate.goog/eki-net.com/", "eki_net", "official_domain_in_path"),
+        ("https://abc.example.net/www.mercari.com/login", "mercari", "official_domain_in_path"),
+    ],
+)
+def test_an_address_whose_shape_deceives_is_suspicious_with_the_brand_it_shows(
+    checker: TrustChecker, item: str, brand: str, code: str
+) -> None:
+    result = checker.check(item).contract("en")
+    assert (result["verdict"], result["brand"]) == ("suspicious", brand), result
+    assert code in result["reason_codes"], result
+
+
+@pytest.mark.parametrize(
+    ("item", "brand"),
+    [
+        ("https://www.amazon.co.uk/", "amazon"),
+        ("https://amazon.jobs/en/", "amazon"),
+        ("https://www.amazon.de/gp/help/customer/display.html", "amazon"),
+        ("https://www.amazon.com.au/", "amazon"),
+        ("https://www.paypay-card.co.jp/", "paypay"),
+        ("https://monexgroup.jp/", "monex"),
+        ("https://www.rakuten-sonpo.co.jp/", "rakuten"),
+    ],
+)
+def test_the_sites_of_a_brands_own_family_are_official(checker: TrustChecker, item: str, brand: str) -> None:
+    result = checker.check(item).contract("en")
+    assert (result["verdict"], result["brand"]) == ("official", brand), result
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "https://blog.my-company.com/",  # `my` is a country's domain, but `blog.my-` shows no domain name
+        "https://www.jp-bank.example.com/",
+        "https://apple-farm-aomori.jp/",
+        "https://my-job-co-jp.example.com/",  # spelt like a domain, but `myjob` is no brand (nor `myjcb`)
+        "https://www-example-com.translate.goog/",  # a proxy of a site that imitates nobody
+    ],
+)
+def test_hyphens_and_proxies_alone_are_no_sign_of_a_fake(checker: TrustChecker, item: str) -> None:
+    result = checker.check(item).contract("en")
+    assert (result["verdict"], result["brand"]) == ("unknown", None), result
+
+
+def test_a_translation_proxy_is_judged_by_the_site_it_serves(checker: TrustChecker) -> None:
+    # xyz--abc-duckdns-org.translate.goog serves xyz-abc.duckdns.org, a free dynamic-DNS name.
+    result = checker.check("https://xyz--abc-duckdns-org.translate.goog/login").contract("en")
+    assert result["verdict"] == "suspicious", result
+    assert {"relayed_url", "free_hosting"} <= set(result["reason_codes"]), result

@@ -32,6 +32,10 @@ async def test_desks_say_whether_they_are_open_and_when_they_open(server: str) -
     assert desks["card_issuer"]["kind"] == "referral"
     business = desks["business"]
     assert business["open_now"] is (business["opens_at"] is None)
+    # The carriers' numbers are read from the official-contact directory, with the line they come from.
+    carriers = {contact["phone"]: contact for contact in desks["carrier"]["official_contacts"]}
+    assert carriers["0570-01-0082"]["directory"] == "sagawa/inquiry"
+    assert carriers["0800-0800-111"]["brand"] == "japanpost"
 
 
 async def test_the_routing_decision_is_an_event_and_the_status_frame_has_a_wait(server: str) -> None:

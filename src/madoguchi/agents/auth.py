@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from madoguchi.agents.totp import matching_step
 from madoguchi.domain.clock import utcnow
 from madoguchi.errors import Forbidden, NotAuthenticated, TwoFactorRequired
-from madoguchi.store.models import Agent, AgentSession
+from madoguchi.store.models import Agent, AgentSession, Shop
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -75,6 +75,10 @@ async def do_log_in(
     if not agent.active:
         # Said only to whoever knows the password: an unknown address and a wrong password stay alike.
         raise Forbidden(DEACTIVATED)
+    if agent.shop_id is not None:
+        shop = await session.get(Shop, agent.shop_id)
+        if shop is not None and shop.suspended:
+            raise Forbidden("Your shop is suspended on the marketplace: ask its support. ショップは利用停止中です。")
     if agent.totp_enabled:
         if not otp:
             raise TwoFactorRequired("Enter the 6-digit code from your authenticator app.")

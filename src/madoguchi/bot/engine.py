@@ -39,6 +39,7 @@ from madoguchi.errors import Conflict, MadoguchiError, NotFound
 from madoguchi.knowledge.helpcentre import HelpCentre
 from madoguchi.routing.callbacks import MIN_WINDOW
 from madoguchi.routing.decision import ANGER_HANDOFF, LOW_CONFIDENCE, Decision, OrderFacts, decide
+from madoguchi.routing.desks import official_contacts
 from madoguchi.store.models import Conversation, Desk, Shop
 from madoguchi.trust.checker import TrustChecker
 from madoguchi.trust.reports import do_report_text, items_in
@@ -687,9 +688,8 @@ class _Turn:
         desk = await self.ctx.session.get(Desk, DeskId.CARRIER.value)
         if desk is None or not order.carrier:
             return False
-        contact = next(
-            (c for c in desk.official_contacts if c.get("carrier") == order.carrier and c.get("phone")), None
-        )
+        contacts = official_contacts(desk, self.ctx.trust.directory)
+        contact = next((c for c in contacts if c.get("carrier") == order.carrier and c.get("phone")), None)
         if contact is None:
             return False
         name = localized(contact, "label", self.lang)
@@ -865,7 +865,7 @@ class _Turn:
     async def _unrecognized_charge(self) -> None:
         desk = await self.ctx.session.get(Desk, DeskId.CARD_ISSUER.value)
         contacts = []
-        for contact in desk.official_contacts if desk is not None else []:
+        for contact in official_contacts(desk, self.ctx.trust.directory) if desk is not None else []:
             label = localized(contact, "label", self.lang)
             contacts.append(f"{label} {contact['phone']}" if contact.get("phone") else str(label))
         self._say("card_issuer", contacts=" / ".join(contacts))

@@ -17,7 +17,7 @@ from madoguchi.bus import ConversationChanged, MessageCreated, MessageView
 from madoguchi.bus.events import CsatView
 from madoguchi.conversations import events
 from madoguchi.conversations.phrases import phrase
-from madoguchi.conversations.queries import rated_by_client_id, rating_of, resolution_key
+from madoguchi.conversations.queries import rated_by_client_id, rating_of, resolution_key, shop_suspended
 from madoguchi.conversations.views import message_view, snapshot
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.conversation import OPEN_STATES, Author, State, can_move, state_after_customer_message
@@ -447,8 +447,12 @@ async def do_hand_over(
     """The bot passes the conversation to a desk's queue; `handoff` (intent, entities, summary, reason) is
     recorded as `bot.handoff` so the operator starts from what the customer already said."""
     if shop_id is not None and desk == SHOP:
-        # A shop's order: the conversation moves to that shop's inbox, where only its staff see it.
-        conversation.shop_id = shop_id
+        if await shop_suspended(tx.session, shop_id):
+            # A suspended shop answers nobody: platform CS does, and the shop's staff never see it.
+            desk = PLATFORM_CS
+        else:
+            # A shop's order: the conversation moves to that shop's inbox, where only its staff see it.
+            conversation.shop_id = shop_id
     if order_number is not None:
         conversation.order_number = order_number
     conversation.desk = desk

@@ -21,6 +21,7 @@ from madoguchi.store.models import (
     Message,
     MessageAttachment,
     Order,
+    Shop,
 )
 
 if TYPE_CHECKING:
@@ -468,3 +469,8 @@ async def resolved_by_client_id(session: AsyncSession, conversation_id: str, cli
         )
     )
     return any(isinstance(data, dict) and data.get("client_id") == client_id for data in resolutions)
+
+
+async def shop_suspended(session: AsyncSession, shop_id: str) -> bool:
+    """Whether the shop is suspended on the marketplace: its inbox takes no conversation, platform CS answers."""
+    return bool(await session.scalar(select(Shop.suspended).where(Shop.id == shop_id)))

@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from madoguchi.errors import InvalidInput
+from madoguchi.routing.desks import check_hours
 
 Language = Literal["ja", "en", "zh", "ko"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"]
@@ -38,28 +41,49 @@ class _Strict(BaseModel):
 
 
 def _check_hours(value: dict[Weekday, str | None]) -> dict[Weekday, str | None]:
-    for day, span in value.items():
-        if span is not None and not _HOURS.match(span):
-            raise ValueError(f"hours for {day} must look like '09:00-18:00' or be null (closed), not {span!r}")
+    # The rule the administration API applies too: a demo file can hold nothing an administrator could not set.
+    try:
+        check_hours(dict(value.items()))
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from exc
     return value
 
 
-class OfficialContact(_Strict):
-    """A way to reach a desk or an outside party that the platform has verified."""
+_LABELS = ("label_ja", "label_en", "label_zh", "label_ko")
+_HOURS_WORDS = ("hours_ja", "hours_en", "hours_zh", "hours_ko")
 
-    label_ja: str
-    label_en: str
-    label_zh: str
-    label_ko: str
-    phone: str | None = None
+
+class OfficialContact(_Strict):
+    """A way to reach a desk or an outside party that the platform has verified.
+
+    A number or a site is never written here: `directory` names the phone line of the official-contact
+    directory (`BRAND/LINE`) that holds it, with its hours and page, so the referral gives exactly what the trust
+    check calls official. Without it, the contact is a pointer in words (the number on the back of the card) or
+    our own mail address."""
+
+    directory: str | None = Field(default=None, pattern=r"^[a-z0-9_]+/[a-z0-9_]+$")
+    label_ja: str | None = None
+    label_en: str | None = None
+    label_zh: str | None = None
+    label_ko: str | None = None
     email: str | None = None
-    url: str | None = None
     hours_ja: str | None = None
     hours_en: str | None = None
     hours_zh: str | None = None
     hours_ko: str | None = None
-    carrier: CarrierId | None = None
     source: str | None = Field(default=None, description="where the contact was verified")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> OfficialContact:
+        written = [name for name in (*_LABELS, "email", *_HOURS_WORDS, "source") if getattr(self, name)]
+        if self.directory is not None and written:
+            raise ValueError(
+                f"a contact from the directory ({self.directory}) takes its {', '.join(written)} from there; "
+                "write them in src/madoguchi/trust/data/directory.yaml"
+            )
+        if self.directory is None and not (self.label_ja and self.label_en):
+            raise ValueError("a contact needs either `directory: BRAND/LINE` or label_ja and label_en")
+        return self
 
 
 class DeskSpec(_Strict):

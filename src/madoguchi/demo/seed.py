@@ -25,6 +25,7 @@ from madoguchi.domain.clock import utcnow
 from madoguchi.errors import Forbidden, InvalidInput
 from madoguchi.settings import get_settings
 from madoguchi.store.models import Agent, Article, Customer, Desk, Order, Shop
+from madoguchi.trust.directory import default_directory
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,6 +103,14 @@ def _check_references(data: DemoData) -> None:
             raise InvalidInput(f"Order {order.number} names customer {order.customer}, who is not in customers.yaml.")
         if order.seller != "platform" and order.seller not in shops:
             raise InvalidInput(f"Order {order.number} names seller {order.seller}, which is not in shops.yaml.")
+    lines = default_directory().by_line
+    for desk in data.desks:
+        for contact in desk.official_contacts:
+            if contact.directory is not None and contact.directory not in lines:
+                raise InvalidInput(
+                    f"Desk {desk.id} names the official contact {contact.directory}, which is not a phone line "
+                    "(brand/line id) of src/madoguchi/trust/data/directory.yaml."
+                )
     for agent in data.agents:
         if agent.shop is not None and agent.shop not in shops:
             raise InvalidInput(f"Agent {agent.email} works for shop {agent.shop}, which is not in shops.yaml.")

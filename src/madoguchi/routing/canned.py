@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 
 from madoguchi.conversations.queries import latest_order_for_operators, order_for_operators
-from madoguchi.store.models import CannedResponse, Customer
+from madoguchi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from madoguchi.store.models import CannedResponse, Customer, Desk, Shop
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,6 +86,7 @@ async def for_conversation(session: AsyncSession, agent: Agent, conversation: Co
         select(CannedResponse).where(
             CannedResponse.language == language,
             or_(CannedResponse.shop_id.is_(None), CannedResponse.shop_id == agent.shop_id),
+            or_(CannedResponse.desk.is_(None), CannedResponse.desk == conversation.desk),
         )
     )
     stored = [Canned(row.shortcut, row.language, row.title, row.text) for row in rows]
@@ -95,3 +97,103 @@ async def for_conversation(session: AsyncSession, agent: Agent, conversation: Co
         {"shortcut": item.shortcut, "title": item.title, "template": item.text, "text": render(item.text, values)}
         for item in items
     ]
+
+
+# --- kept by administrators and by each shop's staff ------------------------------------------------------
+
+_SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+LANGUAGES = ("ja", "en", "zh", "ko")
+MAX_TEXT = 4000
+
+
+async def _check(
+    session: AsyncSession, *, shortcut: str, language: str, title: str, text: str, desk: str | None, shop_id: str | None
+) -> None:
+    if not _SHORTCUT.match(shortcut):
+        raise InvalidInput(
+            "A shortcut is 1 to 40 lowercase letters, digits, '-' or '_'. ショートカットは英小文字と数字で。"
+        )
+    if language not in LANGUAGES:
+        raise InvalidInput(f"The language is one of {', '.join(LANGUAGES)}.")
+    if not title.strip() or len(title) > 200:
+        raise InvalidInput("The title must be 1 to 200 characters. タイトルは1〜200文字で入力してください。")
+    if not text.strip() or len(text) > MAX_TEXT:
+        raise InvalidInput(f"The text must be 1 to {MAX_TEXT} characters. 本文を入力してください。")
+    unknown = sorted({name for name in _PLACEHOLDER.findall(text) if name not in VARIABLES})
+    if unknown:
+        # A typo in a variable would reach the customer as written: refuse it here.
+        usable = ", ".join("{" + name + "}" for name in VARIABLES)
+        raise InvalidInput(
+            f"Unknown variables {', '.join('{' + name + '}' for name in unknown)}: use {usable}. "
+            f"使える差し込み項目は {usable} です。"
+        )
+    if (
+        desk is not None
+        and await session.scalar(select(Desk.id).where(Desk.id == desk, Desk.kind != "referral")) is None
+    ):
+        raise InvalidInput(f"No desk takes conversations under the id {desk!r}.")
+    if shop_id is not None and await session.get(Shop, shop_id) is None:
+        raise InvalidInput(f"There is no shop {shop_id!r}.")
+
+
+def _scope_of(agent: Agent, shop_id: str | None) -> str | None:
+    """A shop's staff keep their own shop's responses only; platform staff any."""
+    if agent.shop_id is not None:
+        if shop_id not in (None, agent.shop_id):
+            raise Forbidden("A shop's staff keep their own shop's canned responses only.")
+        return agent.shop_id
+    return shop_id
+
+
+async def every_response(session: AsyncSession, agent: Agent) -> list[CannedResponse]:
+    query = select(CannedResponse).order_by(CannedResponse.shortcut, CannedResponse.language, CannedResponse.id)
+    if agent.shop_id is not None:
+        query = query.where(CannedResponse.shop_id == agent.shop_id)
+    return list(await session.scalars(query))
+
+
+async def response(session: AsyncSession, agent: Agent, response_id: int) -> CannedResponse:
+    found = await session.get(CannedResponse, response_id)
+    # Another shop's response is as absent as one that does not exist.
+    if found is None or (agent.shop_id is not None and found.shop_id != agent.shop_id):
+        raise NotFound(f"There is no canned response {response_id}.")
+    return found
+
+
+async def do_save_response(
+    session: AsyncSession,
+    agent: Agent,
+    *,
+    shortcut: str,
+    language: str,
+    title: str,
+    text: str,
+    desk: str | None = None,
+    shop_id: str | None = None,
+    existing: CannedResponse | None = None,
+) -> CannedResponse:
+    """Create a canned response, or replace `existing`; one per shortcut, language, desk and shop."""
+    shop_id = _scope_of(agent, shop_id)
+    await _check(session, shortcut=shortcut, language=language, title=title, text=text, desk=desk, shop_id=shop_id)
+    same = await session.scalar(
+        select(CannedResponse.id).where(
+            CannedResponse.shortcut == shortcut,
+            CannedResponse.language == language,
+            CannedResponse.desk.is_(None) if desk is None else CannedResponse.desk == desk,
+            CannedResponse.shop_id.is_(None) if shop_id is None else CannedResponse.shop_id == shop_id,
+        )
+    )
+    if same is not None and (existing is None or same != existing.id):
+        raise Conflict(f"The shortcut {shortcut!r} exists already for this language, desk and shop.")
+    row = existing or CannedResponse()
+    row.shortcut, row.language, row.title, row.text = shortcut, language, title.strip(), text
+    row.desk, row.shop_id = desk, shop_id
+    if existing is None:
+        session.add(row)
+    await session.flush()
+    return row
+
+
+async def do_delete_response(session: AsyncSession, row: CannedResponse) -> None:
+    await session.delete(row)

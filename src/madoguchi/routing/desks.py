@@ -7,6 +7,7 @@ span that ends before it starts runs past midnight into the next day.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,12 +16,22 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import holidays
+from sqlalchemy import select
 
-from madoguchi.domain.languages import localized
+from madoguchi.domain.languages import LANGUAGES, localized
+from madoguchi.errors import InvalidInput, NotFound
+from madoguchi.logs import get_logger
 from madoguchi.routing import wording
+from madoguchi.store.models import Desk
+from madoguchi.trust.directory import OfficialLine, e164
 
 if TYPE_CHECKING:
-    from madoguchi.store.models import Desk, Shop
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from madoguchi.store.models import Shop
+    from madoguchi.trust.directory import Directory, Text
+
+log = get_logger(__name__)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOKYO = "Asia/Tokyo"
@@ -50,19 +61,55 @@ def _minutes(clock: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+SPAN_KEYS = (*WEEKDAYS, "holiday")
+_SPAN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+# Closures are planned for the coming months, not decades: a bound keeps a typo from listing thousands.
+MAX_CLOSED_DAYS = 366
+
+
+def check_hours(spans: Mapping[str, str | None]) -> dict[str, str | None]:
+    """Opening hours as an administrator or the demo's data gives them, checked: one `HH:MM-HH:MM` span (or null,
+    closed) per weekday key, `holiday` optional; a weekday left out is closed."""
+    unknown = sorted(set(spans) - set(SPAN_KEYS))
+    if unknown:
+        raise InvalidInput(f"Hours are given per {', '.join(SPAN_KEYS)}; not {', '.join(unknown)}.")
+    for key, span in spans.items():
+        if span is not None and (not _SPAN.match(span) or span.split("-")[0] == span.split("-")[1]):
+            raise InvalidInput(
+                f"The hours for {key} must look like '09:00-18:00' (or '00:00-24:00', or null for closed), not "
+                f"{span!r}. 営業時間は「09:00-18:00」の形で入力してください。"
+            )
+    return {key: spans.get(key) for key in SPAN_KEYS if key in spans or key != "holiday"}
+
+
+def check_closed_days(days: list[str]) -> list[str]:
+    """Exceptional closures as ISO dates, sorted, each once."""
+    if len(days) > MAX_CLOSED_DAYS:
+        raise InvalidInput(f"At most {MAX_CLOSED_DAYS} closed days.")
+    try:
+        return sorted({date.fromisoformat(day).isoformat() for day in days})
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("Closed days are dates like 2026-12-31. 休業日は2026-12-31の形で入力してください。") from exc
+
+
 @dataclass(frozen=True)
 class Hours:
     """When a desk (or a shop) answers, in its own time zone."""
 
     spans: Mapping[str, str | None]
     timezone: str = TOKYO
+    # Exceptional closures (臨時休業), local dates.
+    closed: frozenset[date] = frozenset()
 
     @classmethod
     def of(cls, row: Desk | Shop) -> Hours:
-        return cls(dict(row.hours), getattr(row, "timezone", TOKYO) or TOKYO)
+        closed = frozenset(date.fromisoformat(day) for day in (row.closed_days or ()))
+        return cls(dict(row.hours), getattr(row, "timezone", TOKYO) or TOKYO, closed)
 
     def span_on(self, day: date) -> tuple[int, int] | None:
         """The opening span of a local day in minutes from its midnight (the end may pass 1440)."""
+        if day in self.closed:
+            return None
         key = "holiday" if is_public_holiday(day) and "holiday" in self.spans else WEEKDAYS[day.weekday()]
         span = self.spans.get(key)
         if not span:
@@ -188,12 +235,139 @@ class Referral:
         return "\n".join([wording.say("referral", language, name=self.name), *lines])
 
 
-def referral_of(desk: Desk, language: str) -> Referral | None:
+def referral_of(desk: Desk, language: str, directory: Directory) -> Referral | None:
     if desk.kind != REFERRAL:
         return None
     return Referral(
         desk=desk.id,
         name=desk.name_in(language),
-        contacts=tuple(desk.official_contacts),
+        contacts=tuple(official_contacts(desk, directory)),
         fallback_desk=desk.fallback_desk,
     )
+
+
+SLA_CLOCKS = ("calendar", "business_hours")
+CHANNELS = ("chat", "email", "callback")
+# A first response promised within a week at most, a resolution within a month: beyond is a typo.
+MAX_FIRST_RESPONSE_MINUTES = 7 * 24 * 60
+MAX_RESOLUTION_HOURS = 31 * 24
+
+
+async def every_desk(session: AsyncSession) -> list[Desk]:
+    return list(await session.scalars(select(Desk).order_by(Desk.id)))
+
+
+async def do_change_desk(
+    session: AsyncSession,
+    desk_id: str,
+    *,
+    hours: Mapping[str, str | None] | None = None,
+    closed_days: list[str] | None = None,
+    languages: list[str] | None = None,
+    channels: list[str] | None = None,
+    first_response_minutes: int | None = None,
+    first_response_minutes_by_channel: Mapping[str, int] | None = None,
+    resolution_hours: int | None = None,
+    sla_clock: str | None = None,
+) -> Desk:
+    """Change a desk's hours, closures, languages, channels and SLA targets; only what is given changes. Every
+    process reads desks from the database for each decision, so a change holds from the next one."""
+    desk = await session.get(Desk, desk_id)
+    if desk is None:
+        raise NotFound(f"There is no desk {desk_id!r}.")
+    if hours is not None:
+        desk.hours = check_hours(hours)
+    if closed_days is not None:
+        desk.closed_days = check_closed_days(closed_days)
+    if languages is not None:
+        desk.languages = list(dict.fromkeys(languages))
+    if channels is not None:
+        unknown = sorted(set(channels) - set(CHANNELS))
+        if unknown:
+            raise InvalidInput(f"Channels are {', '.join(CHANNELS)}; not {', '.join(unknown)}.")
+        desk.channels = list(dict.fromkeys(channels))
+    by_channel = dict(first_response_minutes_by_channel) if first_response_minutes_by_channel is not None else None
+    for minutes in [first_response_minutes, *(by_channel or {}).values()]:
+        if minutes is not None and not 1 <= minutes <= MAX_FIRST_RESPONSE_MINUTES:
+            raise InvalidInput(f"A first-response target is 1 to {MAX_FIRST_RESPONSE_MINUTES} minutes.")
+    if by_channel is not None:
+        unknown = sorted(set(by_channel) - set(CHANNELS))
+        if unknown:
+            raise InvalidInput(f"Channels are {', '.join(CHANNELS)}; not {', '.join(unknown)}.")
+        desk.first_response_minutes_by_channel = by_channel
+    if first_response_minutes is not None:
+        desk.first_response_minutes = first_response_minutes
+    if resolution_hours is not None:
+        if not 1 <= resolution_hours <= MAX_RESOLUTION_HOURS:
+            raise InvalidInput(f"A resolution target is 1 to {MAX_RESOLUTION_HOURS} hours.")
+        desk.resolution_hours = resolution_hours
+    if sla_clock is not None:
+        if sla_clock not in SLA_CLOCKS:
+            raise InvalidInput(f"An SLA clock is {' or '.join(SLA_CLOCKS)}.")
+        desk.sla_clock = sla_clock
+    return desk
+
+
+# What a desk's own contact may say in words; a number or a page comes from the directory only.
+_WORDS = (
+    *(f"label_{language}" for language in LANGUAGES),
+    *(f"hours_{language}" for language in LANGUAGES),
+    "source",
+)
+
+
+def official_contacts(desk: Desk, directory: Directory) -> list[dict[str, Any]]:
+    """The desk's official contacts as customers are given them (the referral, the bot, `GET /api/v1/desks`).
+
+    Every number, its hours and its page are read from the official-contact directory the trust check judges by,
+    so nothing is given as official that the check would not call official: a line the directory no longer
+    holds is left out, and so is a mail address on a domain it does not know."""
+    contacts: list[dict[str, Any]] = []
+    for stored in desk.official_contacts:
+        reference = stored.get("directory")
+        if reference is not None:
+            line = directory.by_line.get(str(reference))
+            if line is None:
+                log.warning("desks.contact_not_in_directory", desk=desk.id, contact=str(reference))
+                continue
+            contacts.append(_line_contact(line))
+        elif stored.get("phone"):
+            # A desk stored before its numbers moved to the directory: its number is given as the directory has it
+            # (or not at all), whatever the row says.
+            line = directory.by_phone.get(e164(str(stored["phone"])) or "")
+            if line is None:
+                log.warning("desks.contact_not_in_directory", desk=desk.id, contact=str(stored["phone"]))
+                continue
+            contacts.append(_line_contact(line))
+        else:
+            contact = {key: stored[key] for key in _WORDS if stored.get(key)}
+            email = str(stored.get("email") or "")
+            if email and email.rpartition("@")[2].lower() in directory.by_email_domain:
+                contact["email"] = email
+            contacts.append(contact)
+    return contacts
+
+
+def _texts(text: Text) -> dict[str, str]:
+    """The languages a directory text is written in (Chinese and Korean where given)."""
+    return {language: value for language, value in text.model_dump().items() if value}
+
+
+def _line_contact(official: OfficialLine) -> dict[str, Any]:
+    brand, line = official.brand, official.line
+    contact: dict[str, Any] = {
+        **{f"label_{language}": text for language, text in _texts(line.label).items()},
+        "phone": line.number,
+        "brand": brand.id,
+        "source": line.source or brand.sources[0],
+    }
+    if line.id is not None:
+        contact["directory"] = f"{brand.id}/{line.id}"
+    if line.url is not None:
+        contact["url"] = line.url
+    if line.hours is not None:
+        contact.update({f"hours_{language}": text for language, text in _texts(line.hours).items()})
+    if brand.kind == "carrier":
+        # The carriers' ids in the directory are the ones orders name their carrier by.
+        contact["carrier"] = brand.id
+    return contact

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from madoguchi.conversations import events
 from madoguchi.conversations.actions import do_system_message
-from madoguchi.conversations.queries import last_customer_texts
+from madoguchi.conversations.queries import last_customer_texts, shop_suspended
 from madoguchi.domain.routing_map import PLATFORM_CS, PRIORITY_LEVELS, SHOP, DeskId, Priority
 from madoguchi.errors import Unavailable
 from madoguchi.routing import sla, wording
@@ -26,6 +26,7 @@ from madoguchi.routing.desks import REFERRAL, describe_opening, referral_of
 from madoguchi.routing.engine import PriorityPolicy
 from madoguchi.routing.wait import estimate
 from madoguchi.store.models import Conversation, ConversationEvent, Customer, Desk, Order
+from madoguchi.trust.brands import load_directory
 
 if TYPE_CHECKING:
     from madoguchi.nlu.pipeline import NluPipeline
@@ -64,8 +65,11 @@ async def _repeat_contact(tx: Tx, conversation: Conversation, now: datetime) -> 
 
 
 async def _desk_for(tx: Tx, conversation: Conversation, decision: Decision | None) -> tuple[str, list[str]]:
-    """The desk of the routing map; `order_owner` resolved from the order's seller."""
+    """The desk of the routing map; `order_owner` resolved from the order's seller. A suspended shop answers
+    nobody: platform CS does."""
     if conversation.shop_id:
+        if await shop_suspended(tx.session, conversation.shop_id):
+            return PLATFORM_CS, ["inbox:shop", "shop:suspended"]
         return SHOP, ["inbox:shop"]
     reasons: list[str] = []
     chosen = conversation.desk not in (None, PLATFORM_CS, SHOP)
@@ -84,6 +88,9 @@ async def _desk_for(tx: Tx, conversation: Conversation, decision: Decision | Non
     if desk == DeskId.ORDER_OWNER:
         desk = (SHOP if order.shop_id else PLATFORM_CS) if order is not None else PLATFORM_CS
         reasons.append(f"order_owner:{desk}" if order is not None else "order_owner:unknown")
+    if desk == SHOP and order is not None and order.shop_id and await shop_suspended(tx.session, order.shop_id):
+        reasons.append("shop:suspended")
+        return PLATFORM_CS, reasons
     if desk == SHOP and order is not None and order.shop_id and order.customer_id == conversation.customer_id:
         # The shop that sold it answers, in its own inbox: from now on its staff see this conversation.
         conversation.shop_id = order.shop_id
@@ -115,7 +122,9 @@ async def do_place(
         raise Unavailable("The desks data has no platform_cs desk: seed the desks (madoguchi demo seed).")
     desk: Desk = found
     referral_text: str | None = None
-    referral = referral_of(desk, conversation.language)
+    referral = (
+        referral_of(desk, conversation.language, await load_directory(session)) if desk.kind == REFERRAL else None
+    )
     if referral is not None:
         # An outside party: the customer gets its verified contact; a person of ours stays on the line from the
         # fallback desk (member support for a card, platform CS for a parcel), never a queue at the outsider.

@@ -13,7 +13,9 @@ from madoguchi.domain.languages import localized
 from madoguchi.domain.routing_map import SHOP, DeskId
 from madoguchi.nlu.pipeline import Understanding
 from madoguchi.routing.decision import LOW_CONFIDENCE, Decision, decide_understood
+from madoguchi.routing.desks import official_contacts
 from madoguchi.store.models import Article, Desk, Order, Shop
+from madoguchi.trust.brands import load_directory
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,7 +86,8 @@ async def _reply(
     if desk == DeskId.CARD_ISSUER:
         return _say("card_issuer", language)
     if desk == DeskId.CARRIER and desk_row is not None:
-        contacts = [contact for contact in desk_row.official_contacts if contact.get("phone")]
+        directory = await load_directory(session)
+        contacts = [contact for contact in official_contacts(desk_row, directory) if contact.get("phone")]
         chosen = [c for c in contacts if order is not None and c.get("carrier") == order.carrier]
         if chosen and order is not None:
             contact = chosen[0]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +40,10 @@ class Shop(Base):
     languages: Mapped[list[str]] = mapped_column(JSONType)
     reply_promise_hours: Mapped[int] = mapped_column(Integer, default=48)
     contact_email: Mapped[str] = mapped_column(String(320))
+    # Days the shop does not answer although its hours say so (ISO dates, its own time zone: 臨時休業).
+    closed_days: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # A suspended shop's staff cannot log in and its customers are answered by platform support.
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     def name_in(self, language: str) -> str:
         """The shop's own name for Japanese; its Latin-script name for every other language."""
@@ -67,6 +72,8 @@ class Desk(Base):
     # `calendar`: SLA clocks count every hour; `business_hours`: only the desk's opening hours (営業時間).
     sla_clock: Mapped[str] = mapped_column(String(20), default="calendar", server_default="calendar")
     fallback_desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Exceptional closures (ISO dates in the desk's time zone): closed although the weekday's hours say open.
+    closed_days: Mapped[list[str]] = mapped_column(JSONType, default=list)
     official_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
 
     def name_in(self, language: str) -> str:
@@ -513,6 +520,8 @@ class CannedResponse(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # None: every operator's; otherwise only that shop's staff see it.
     shop_id: Mapped[str | None] = mapped_column(ForeignKey("shops.id"), nullable=True, index=True)
+    # None: for every desk; otherwise offered on that desk's conversations only.
+    desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
     shortcut: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(String(200))

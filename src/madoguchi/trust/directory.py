@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import phonenumbers
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from madoguchi.trust.verdicts import BrandRef, CheckResult, Finding, Kind, Verdict
 
@@ -47,13 +48,22 @@ class Text(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ja: str
     en: str
+    # Lines the bot gives customers (the desks' contacts) also read in Chinese and Korean.
+    zh: str | None = None
+    ko: str | None = None
 
 
 class PhoneLine(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # How desks refer to the line ("brand/id" in the desks data), so its number is written only here.
+    id: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$")
     number: str
     label: Text
     hours: Text | None = None
+    # The brand's own page for what the line is for (tracking, re-delivery); on one of the brand's domains.
+    url: str | None = Field(default=None, pattern=r"^https://[a-z0-9.-]+(?:/\S*)?$")
+    # Where the number was checked, when the brand's `sources` alone do not say.
+    source: str | None = None
 
     @field_validator("number")
     @classmethod
@@ -94,6 +104,21 @@ class Brand(BaseModel):
             if not re.fullmatch(r"[a-z0-9]{3,}", value):
                 raise ValueError(f"keyword {value!r} must be at least 3 lowercase ASCII letters or digits")
         return values
+
+    @model_validator(mode="after")
+    def _lines(self) -> Brand:
+        ids = [line.id for line in self.phones if line.id is not None]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"two phone lines of {self.id} share an id")
+        for line in self.phones:
+            if line.url is not None and not self.owns_url(line.url):
+                raise ValueError(f"the page {line.url} of {self.id} is not on one of its domains")
+        return self
+
+    def owns_url(self, url: str) -> bool:
+        """The address is on one of the brand's domains (or their subdomains)."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == domain or host.endswith(f".{domain}") for domain in self.domains)
 
     @property
     def ref(self) -> BrandRef:
@@ -139,6 +164,8 @@ class Directory:
         self.by_domain: dict[str, Brand] = {}
         self.by_email_domain: dict[str, Brand] = {}
         self.by_phone: dict[str, OfficialLine] = {}
+        # "brand/line" -> the line: what desks' official contacts point to.
+        self.by_line: dict[str, OfficialLine] = {}
         for brand in brands:
             for domain in brand.domains:
                 other = self.by_domain.setdefault(domain, brand)
@@ -149,7 +176,12 @@ class Directory:
             for line in brand.phones:
                 number = e164(line.number)
                 if number is not None:  # always, as numbers are validated on load
-                    self.by_phone.setdefault(number, OfficialLine(brand, line))
+                    # Each number is written once: two entries could give it two names and two sets of hours.
+                    listed = self.by_phone.setdefault(number, OfficialLine(brand, line))
+                    if listed.line is not line:
+                        raise ValueError(f"{line.number} is listed twice ({listed.brand.id} and {brand.id})")
+                if line.id is not None:
+                    self.by_line[f"{brand.id}/{line.id}"] = OfficialLine(brand, line)
         # Longest first, so that "rakutencard" is recognised before "rakuten".
         self.keywords: list[tuple[str, Brand]] = sorted(
             ((keyword, brand) for brand in brands for keyword in brand.keywords), key=lambda item: -len(item[0])

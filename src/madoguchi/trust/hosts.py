@@ -383,7 +383,8 @@ def _allowed_edits(keyword: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Imitation:
-    brand: Brand
+    # None when the shape of the host deceives but the name it shows is no brand's of the directory.
+    brand: Brand | None
     finding: Finding
 
 
@@ -415,6 +416,13 @@ def _match_new_token(token: str, index: _KeywordIndex, inside_words: bool) -> tu
         if found is not None or match is not None:
             keyword = cleaned if found is not None else match.group()  # type: ignore[union-attr]
             return "letters", index.brand_of[keyword], keyword
+    for word in CREDENTIAL_WORDS:
+        # A brand's name run together with a log-in word (`jcbverify`, `loginapple`), however short the name.
+        rest = token.removesuffix(word) if token.endswith(word) else token.removeprefix(word)
+        if rest != token and len(rest) >= 3:
+            found = index.exact.get(rest) or index.weak_exact.get(rest)
+            if found is not None:
+                return "exact", found, rest
     for keyword, brand in index.weak:
         if token == keyword or keyword in token:
             return "weak", brand, keyword
@@ -455,6 +463,7 @@ class _KeywordIndex:
     by_initial: dict[str, list[str]]
     long: list[str]
     weak: list[tuple[str, Brand]]
+    weak_exact: dict[str, Brand]
     seen: dict[tuple[str, bool], tuple[str, Brand, str] | None]
 
 
@@ -480,6 +489,7 @@ def _keyword_index(directory: Directory) -> _KeywordIndex:
         by_initial=by_initial,
         long=[keyword for keyword in longest_first if len(keyword) >= 6],
         weak=sorted(directory.weak_keywords, key=lambda item: -len(item[0])),
+        weak_exact=dict(directory.weak_keywords),
         seen={},
     )
     directory.keyword_index = index
@@ -501,6 +511,13 @@ def imitations(host: Host, directory: Directory) -> list[Imitation]:
             if brand is not None:
                 values = {"official": candidate, "domain": host.registrable, **brand_values(brand.ref)}
                 return [Imitation(brand, Finding("official_domain_in_subdomain", values))]
+    glued_domain = _glued_domain(all_labels)
+    glued = _glued_imitation(glued_domain, host, directory) if glued_domain is not None else None
+    if glued is not None and glued.brand is not None:
+        return [glued]
+    # A glued name that is no brand's (`details.jp-rakuutenn-co-jp.com`) is a sign of a fake; the brand may still
+    # be read from the rest of the host.
+    shape = [glued] if glued is not None else []
     if host.unicode != host.ascii:
         skeleton = _latin_skeleton(host.unicode)
         for label in skeleton.split("."):
@@ -510,7 +527,7 @@ def imitations(host: Host, directory: Directory) -> list[Imitation]:
                     _, brand, keyword = match
                     characters = "".join(sorted({c for c in host.unicode if not c.isascii()}))
                     values = {"domain": host.unicode, "keyword": keyword, "characters": characters}
-                    return [Imitation(brand, Finding("homoglyph", {**values, **brand_values(brand.ref)}))]
+                    return [Imitation(brand, Finding("homoglyph", {**values, **brand_values(brand.ref)})), *shape]
     registrable_label = labels[-1] if labels else ""
     for index, label in enumerate(labels):
         in_subdomain = index < len(labels) - 1
@@ -519,7 +536,7 @@ def imitations(host: Host, directory: Directory) -> list[Imitation]:
             if match is None:
                 continue
             how, brand, keyword = match
-            if how == "weak" and not shows_risk(host):
+            if how == "weak" and not shape and not shows_risk(host):
                 continue
             values = {"domain": host.registrable, "token": token, "keyword": keyword, **brand_values(brand.ref)}
             if how in {"exact", "weak"}:
@@ -534,13 +551,81 @@ def imitations(host: Host, directory: Directory) -> list[Imitation]:
             break
         if found and not in_subdomain:
             break
-    if found:
-        # The registrable domain's own label says most about the site; otherwise the first brand named.
-        own = [
-            item for item in found if registrable_label and item.finding.values["token"] in _tokens(registrable_label)
-        ]
-        return [(own or found)[0]]
-    return found
+    if not found:
+        spelt = _spelt_domain(host, directory)
+        return [spelt, *shape] if spelt is not None else shape
+    # The registrable domain's own label says most about the site; otherwise the first brand named.
+    own = [item for item in found if registrable_label and item.finding.values["token"] in _tokens(registrable_label)]
+    return [(own or found)[0], *shape]
+
+
+# Endings a label spells with hyphens for dots (`apple-com`, `www-amazon-co-jp`): the ones people know.
+_SPELT_ENDINGS = frozenset(["com", "net", "org", "info", "jp", "co-jp", "ne-jp", "or-jp", "go-jp", "ac-jp"])
+_WWW = re.compile(r"^www\d*$")
+_ENDING_LAST_LABELS = frozenset(ending.rsplit("-", 1)[-1] for ending in _SPELT_ENDINGS)
+
+
+def _glued_domain(labels: list[str]) -> str | None:
+    """A domain name written in the host and glued to more by a hyphen (`www.aeon.co.jp-auth-login.com`,
+    `jcbverify.co.jp-index.top`, `apple.com-verify.info`), so that it reads as where the address leads."""
+    for end, label in enumerate(labels[:-1]):
+        head, hyphen, _rest = label.partition("-")
+        # Only the last label of an ending people know (`com-`, `co.jp-`) is worth parsing the run before it.
+        if not hyphen or end == 0 or head not in _ENDING_LAST_LABELS:
+            continue
+        for start in range(end - 1, -1, -1):
+            candidate = ".".join([*labels[start:end], head])
+            try:
+                shown = parse_host(candidate)
+            except HostError:
+                break
+            if (
+                shown.suffix.replace(".", "-") in _SPELT_ENDINGS
+                and shown.registrable == candidate
+                and len(candidate) - len(shown.suffix) > 3
+                and not _WWW.match(candidate.split(".")[0])
+            ):
+                return candidate
+            if shown.suffix != candidate:
+                # Longer runs only add labels in front of a name that is not a public suffix.
+                break
+    return None
+
+
+def _glued_imitation(shown: str, host: Host, directory: Directory) -> Imitation:
+    """The brand a glued domain shows: its own when the directory has it, else the one its name imitates."""
+    values = {"shown": shown, "domain": host.registrable}
+    brand = directory.by_domain.get(shown)
+    if brand is None:
+        for token, runs in sorted(_tokens(shown.split(".")[0]).items(), key=lambda item: -len(item[0])):
+            match = _match_token(token, directory, inside_words=runs)
+            if match is not None:
+                brand = match[1]
+                break
+    return Imitation(brand, Finding("glued_domain", {**values, **(brand_values(brand.ref) if brand else {})}))
+
+
+def _spelt_domain(host: Host, directory: Directory) -> Imitation | None:
+    """A label that spells a domain with hyphens for dots (`apple-com`, `www-apple-jp`, `amazon-co-jp`) around a
+    brand's name: the shape is the sign of a fake, so a name shared with ordinary words counts here too."""
+    for label in host.own_labels:
+        parts = label.split("-")
+        if len(parts) < 2:
+            continue
+        www = bool(_WWW.match(parts[0]))
+        ending = next((size for size in (2, 1) if len(parts) > size and "-".join(parts[-size:]) in _SPELT_ENDINGS), 0)
+        if not www and not ending:
+            continue
+        name = parts[1 if www else 0 : len(parts) - ending]
+        for token in dict.fromkeys(["".join(name), *name]):
+            match = _match_token(token, directory, inside_words=False) if len(token) >= 3 else None
+            # A near spelling of a short name is too often another word (`myjob` is one letter from `myjcb`).
+            if match is None or (match[0] in {"typo", "keyboard"} and len(match[2]) < 6):
+                continue
+            brand, keyword = match[1], match[2]
+            values = {"domain": host.registrable, "token": label, "keyword": keyword, **brand_values(brand.ref)}
+            return Imitation(brand, Finding("spelt_domain", values))
+    return None
 
 
 def shows_risk(host: Host) -> bool:

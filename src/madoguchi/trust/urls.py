@@ -85,9 +85,27 @@ def check_url(
         # Nothing a carried address says could make it better, or name the brand better.
         return result
     carried = carried_addresses(parts.query, parts.fragment)
+    proxied = proxied_address(host, parts.path)
+    if proxied is not None:
+        carried.insert(0, proxied)
     if not carried:
         return result
     return _with_carried(result, host, carried, directory, lookalikes, depth)
+
+
+# Google's translation proxy serves any site under a name of its own: www-eki--net-com.translate.goog is
+# www.eki-net.com (a hyphen for each dot, two for a hyphen).
+_PROXY_SUFFIX = "translate.goog"
+
+
+def proxied_address(host: Host, path: str) -> str | None:
+    """The address a proxy host serves, when the host is one that names its target in its own name."""
+    # The public suffix list counts translate.goog as a suffix of its own, so the site is the label before it.
+    encoded = host.ascii.removesuffix(f".{_PROXY_SUFFIX}")
+    if encoded == host.ascii or not encoded or "." in encoded:
+        return None
+    target = encoded.replace("--", "\x00").replace("-", ".").replace("\x00", "-")
+    return f"https://{target}{path}"
 
 
 def _check_site(
@@ -129,6 +147,12 @@ def _check_site(
     if host.is_ip:
         findings.append(Finding("ip_host", {"host": host.ascii}))
     words = [word for word in _NOT_WORD.split(unquote(f"{parts.path} {parts.query}").lower()) if word]
+    path_domain = _domain_in_path(parts.path, directory)
+    if path_domain is not None and brand is None:
+        # `https://random.example/eki-net.com/`: the genuine name where a reader looks for it, the site elsewhere.
+        brand = path_domain[1]
+        values = {"official": path_domain[0], "domain": host.registrable, **brand_values(brand.ref)}
+        findings.append(Finding("official_domain_in_path", values))
     if brand is None:
         in_path = brand_in_words(words, directory)
         if in_path is not None:
@@ -223,6 +247,12 @@ def reachable_hosts(url: str) -> tuple[list[str], bool]:
         if name:
             hosts.setdefault(name)
         carried = carried_addresses(parts.query, parts.fragment)
+        try:
+            proxied = proxied_address(parse_host(name), parts.path) if name else None
+        except HostError:
+            proxied = None
+        if proxied is not None:
+            carried.insert(0, proxied)
         if not carried:
             continue
         if depth >= MAX_RELAY_DEPTH or len(carried) > MAX_CARRIED:
@@ -232,6 +262,19 @@ def reachable_hosts(url: str) -> tuple[list[str], bool]:
             seen.update(fresh)
             pending.extend((item, depth + 1) for item in fresh)
     return list(hosts), cut
+
+
+def _domain_in_path(path: str, directory: Directory) -> tuple[str, Brand] | None:
+    """A brand's official domain as the first segment of the path, where a proxy or a fake puts the name."""
+    first = unquote(path).lstrip("/").split("/", 1)[0].lower()
+    if "." not in first:
+        return None
+    try:
+        shown = parse_host(first)
+    except HostError:
+        return None
+    brand = directory.by_domain.get(shown.registrable)
+    return (shown.registrable, brand) if brand is not None else None
 
 
 def _brand_from_words(result: CheckResult) -> bool:

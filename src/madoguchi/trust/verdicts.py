@@ -46,6 +46,23 @@ _SENTENCES: dict[str, tuple[str, str]] = {
         "The genuine domain {official} is used as part of another domain, {domain}; the address really leads to "
         "{domain}.",
     ),
+    "glued_domain": (
+        "アドレスの先頭に {shown} と書かれていますが、ハイフンで後ろにつながっており、実際のドメインは {domain} です。"
+        "本物のドメインに見せかける手口です。",
+        "The address begins with {shown}, but a hyphen joins it to more: the domain is really {domain}. This is "
+        "a trick to pass for a genuine domain.",
+    ),
+    "spelt_domain": (
+        "{domain} の「{token}」は、ドメイン名の点をハイフンに置き換えて"
+        "「{keyword}」（{brand}）のアドレスに見せかけた綴りです。",
+        "“{token}” in {domain} spells an address of “{keyword}” ({brand}) with hyphens for dots, to pass for it.",
+    ),
+    "official_domain_in_path": (
+        "{brand}の公式ドメイン {official} が、無関係のサイト {domain} のパスに書かれています。"
+        "実際の行き先は {domain} です。",
+        "The official domain of {brand}, {official}, is written in the path of {domain}, a site that has nothing "
+        "to do with it; the address really leads to {domain}.",
+    ),
     "brand_in_domain": (
         "ドメイン {domain} に「{brand}」の名前（{token}）が含まれていますが、{brand}の公式ドメインではありません。",
         "The domain {domain} contains the name of {brand} ({token}) but is not an official domain of {brand}.",

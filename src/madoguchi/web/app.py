@@ -23,11 +23,13 @@ from madoguchi.trust.mail import MAX_MAIL_BYTES
 from madoguchi.web import (
     assets,
     auth_api,
+    canned_api,
     console_api,
     data_requests_api,
     demo_api,
     help_api,
     operators_api,
+    organisation_api,
     photos_api,
     rating_page,
     reports_api,
@@ -132,6 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_api.router)
     app.include_router(data_requests_api.router)
     app.include_router(operators_api.router)
+    app.include_router(organisation_api.router)
+    app.include_router(canned_api.router)
     app.include_router(help_api.router)
     app.include_router(help_api.console_router)
     app.include_router(triage_api.router)
@@ -155,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/trust", page("trust.html"), include_in_schema=False)
     app.add_api_route("/console/trust", page("trust-cases.html"), include_in_schema=False)
     app.add_api_route("/console/reports", page("reports.html"), include_in_schema=False)
+    app.add_api_route("/console/admin", page("admin.html"), include_in_schema=False)
     app.add_api_route("/widget.js", page("widget.js"), include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -16,7 +16,7 @@ from madoguchi.domain.clock import utcnow
 from madoguchi.domain.conversation import State
 from madoguchi.errors import NotFound
 from madoguchi.routing import assignment, assist, callbacks, canned, sla
-from madoguchi.routing.desks import Hours, holiday_name
+from madoguchi.routing.desks import Hours, holiday_name, official_contacts
 from madoguchi.store.models import Callback, Conversation, Desk, Order
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, chat_customer, public_rate_limit
 from madoguchi.web.schemas import RowId
@@ -203,7 +203,7 @@ def _order_out(order: Order) -> dict[str, Any]:
 
 
 @router.get("/api/v1/desks", dependencies=[Depends(public_rate_limit("desks"))])
-async def desks(tx: TxDep) -> list[DeskStatusOut]:
+async def desks(tx: TxDep, runtime: RuntimeDep) -> list[DeskStatusOut]:
     """Every desk with its hours now: open or not, when it opens next, today's public holiday in Japan."""
     now = utcnow()
     shaped = []
@@ -222,7 +222,7 @@ async def desks(tx: TxDep) -> list[DeskStatusOut]:
                 opens_at=None if open_now else hours.next_opening(now),
                 closes_at=hours.closes_at(now) if open_now else None,
                 holiday_today=holiday_name(hours.local_date(now)),
-                official_contacts=desk.official_contacts,
+                official_contacts=official_contacts(desk, runtime.trust.directory),
             )
         )
     return shaped

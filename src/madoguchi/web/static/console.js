@@ -52,6 +52,7 @@ async function start() {
   $("me").textContent = `${me.name}${me.shop_id ? ` (${t("shop")}: ${me.shop_id})` : ""}`;
   // Reports are for supervisors, administrators and shops' staff (their own shop's numbers); operators have none.
   $("reports-link").hidden = !["admin", "supervisor", "shop_agent"].includes(me.role);
+  $("admin-link").hidden = !["admin", "supervisor", "shop_agent"].includes(me.role);
   routing = routingConsole({
     lang, api, getCurrent: () => current, getMe: () => me, openConversation, take, resolve,
     toggleNote: () => { noteMode = !noteMode; if (current) renderConversation(); },

@@ -180,6 +180,64 @@ const REPORTS = {
 };
 
 // The intents of shared/taxonomy/intents.yaml as people read them.
+// The administration page (admin.html).
+const ADMIN = {
+  ja: {
+    admin: "管理", "adm.title": "管理", "adm.refusedTitle": "管理画面をご利用いただけません",
+    "adm.refused": "管理画面は管理者・スーパーバイザー・ショップのスタッフ（自店の定型文のみ）が使います。",
+    "adm.operators": "担当者", "adm.desks": "窓口", "adm.shops": "ショップ", "adm.canned": "定型文",
+    "adm.newOperator": "担当者を追加", "adm.name": "名前", "adm.role": "役割", "adm.chatCapacity": "同時チャット数",
+    "adm.add": "追加する", "adm.status": "状態", "adm.active": "有効", "adm.inactive": "無効", "adm.twoFactor": "2段階認証",
+    "adm.deactivate": "無効にする", "adm.activate": "有効にする", "adm.resetTwoFactor": "2段階認証をリセット",
+    "adm.confirmDeactivate": "{name}さんを無効にしますか？ログイン中のセッションは終了し、対応中の会話は窓口の待ち行列に戻ります。",
+    "adm.deactivated": "{name}さんを無効にしました。{n}件の会話が待ち行列に戻りました。", "adm.activated": "{name}さんを有効にしました。",
+    "adm.confirmReset": "{name}さんの2段階認証をリセットしますか？次回はパスワードだけでログインし、設定し直します。",
+    "adm.resetDone": "{name}さんの2段階認証をリセットしました。",
+    "adm.role.agent": "オペレーター", "adm.role.supervisor": "スーパーバイザー", "adm.role.admin": "管理者", "adm.role.shop_agent": "ショップスタッフ",
+    "adm.operatorCreated": "{name}さんを追加しました。初期パスワード: {password}（この一度だけ表示されます。安全な方法でお伝えください）",
+    "adm.hoursHint": "営業時間は「09:00-18:00」の形で入力します（終日は 00:00-24:00、空欄は休業）。臨時休業日は1行に1日（2026-12-31）。",
+    "adm.day.mon": "月", "adm.day.tue": "火", "adm.day.wed": "水", "adm.day.thu": "木", "adm.day.fri": "金",
+    "adm.day.sat": "土", "adm.day.sun": "日", "adm.day.holiday": "祝日", "adm.closed": "休業",
+    "adm.closedDays": "臨時休業日", "adm.firstResponse": "初回応答目標（分）", "adm.resolution": "解決目標（時間）",
+    "adm.slaClock": "SLAの数え方", "adm.calendar": "暦時間", "adm.businessHours": "営業時間のみ", "adm.save": "保存する", "adm.saved": "保存しました。",
+    "adm.newShop": "ショップを追加", "adm.shopId": "ショップID", "adm.nameJa": "名前（日本語）", "adm.nameEn": "名前（英語）",
+    "adm.contactEmail": "連絡先メール", "adm.promise": "返信期限（時間）", "adm.weekdayHours": "平日の営業時間",
+    "adm.suspended": "利用停止中", "adm.suspend": "利用停止", "adm.restore": "再開する",
+    "adm.confirmSuspend": "{name}を利用停止にしますか？スタッフはログアウトされ、この店の注文のお問い合わせはプラットフォームCSが受けます。",
+    "adm.shopCreated": "{name}を追加しました。スタッフは「担当者」で役割「ショップスタッフ」として追加します。",
+    "adm.newCanned": "定型文を追加", "adm.shortcut": "ショートカット", "adm.titleField": "タイトル", "adm.text": "本文",
+    "adm.variables": "差し込み項目: {name}（お客さまのお名前）{order}（注文番号）{tracking}（追跡番号）",
+    "adm.everyDesk": "すべての窓口", "adm.delete": "削除", "adm.deleteNamed": "/{name} を削除", "adm.confirmDelete": "定型文 /{name} を削除しますか？",
+  },
+  en: {
+    admin: "Administration", "adm.title": "Administration", "adm.refusedTitle": "Administration is not open to you",
+    "adm.refused": "Administration is for administrators, supervisors and shop staff (their shop's canned responses).",
+    "adm.operators": "Operators", "adm.desks": "Desks", "adm.shops": "Shops", "adm.canned": "Canned responses",
+    "adm.newOperator": "Add an operator", "adm.name": "Name", "adm.role": "Role", "adm.chatCapacity": "Chats at once",
+    "adm.add": "Add", "adm.status": "Status", "adm.active": "Active", "adm.inactive": "Deactivated", "adm.twoFactor": "two-factor",
+    "adm.deactivate": "Deactivate", "adm.activate": "Reactivate", "adm.resetTwoFactor": "Reset two-factor",
+    "adm.confirmDeactivate": "Deactivate {name}? Their sessions end and their open conversations go back to their desks' queues.",
+    "adm.deactivated": "{name} is deactivated; {n} conversations went back to the queue.", "adm.activated": "{name} is active again.",
+    "adm.confirmReset": "Reset {name}'s two-factor log-in? They log in with the password alone and set it up again.",
+    "adm.resetDone": "{name}'s two-factor log-in is reset.",
+    "adm.role.agent": "Agent", "adm.role.supervisor": "Supervisor", "adm.role.admin": "Administrator", "adm.role.shop_agent": "Shop staff",
+    "adm.operatorCreated": "{name} is added. First password: {password} (shown this once: hand it over safely).",
+    "adm.hoursHint": "Hours look like 09:00-18:00 (00:00-24:00 all day; empty: closed). Exceptional closures: one date a line (2026-12-31).",
+    "adm.day.mon": "Mon", "adm.day.tue": "Tue", "adm.day.wed": "Wed", "adm.day.thu": "Thu", "adm.day.fri": "Fri",
+    "adm.day.sat": "Sat", "adm.day.sun": "Sun", "adm.day.holiday": "Holiday", "adm.closed": "closed",
+    "adm.closedDays": "Closed days", "adm.firstResponse": "First response target (min)", "adm.resolution": "Resolution target (h)",
+    "adm.slaClock": "SLA clock", "adm.calendar": "Calendar time", "adm.businessHours": "Business hours only", "adm.save": "Save", "adm.saved": "Saved.",
+    "adm.newShop": "Add a shop", "adm.shopId": "Shop id", "adm.nameJa": "Name (Japanese)", "adm.nameEn": "Name (English)",
+    "adm.contactEmail": "Contact e-mail", "adm.promise": "Reply promise (h)", "adm.weekdayHours": "Weekday hours",
+    "adm.suspended": "Suspended", "adm.suspend": "Suspend", "adm.restore": "Restore",
+    "adm.confirmSuspend": "Suspend {name}? Its staff are logged out, and platform CS answers questions about its orders.",
+    "adm.shopCreated": "{name} is added. Add its staff under Operators with the role Shop staff.",
+    "adm.newCanned": "Add a canned response", "adm.shortcut": "Shortcut", "adm.titleField": "Title", "adm.text": "Text",
+    "adm.variables": "Variables: {name} (the customer's name), {order} (order number), {tracking} (tracking number)",
+    "adm.everyDesk": "Every desk", "adm.delete": "Delete", "adm.deleteNamed": "Delete /{name}", "adm.confirmDelete": "Delete the canned response /{name}?",
+  },
+};
+
 const INTENTS = {
   ja: {
     cancel_order: "注文のキャンセル", change_order: "注文内容の変更", change_shipping_address: "お届け先の変更",
@@ -218,7 +276,7 @@ const INTENTS = {
 };
 
 for (const lang of ["ja", "en"]) {
-  Object.assign(STRINGS[lang], REPORTS[lang]);
+  Object.assign(STRINGS[lang], REPORTS[lang], ADMIN[lang]);
   for (const [intent, name] of Object.entries(INTENTS[lang])) STRINGS[lang][`intent.${intent}`] = name;
 }
 

@@ -1,7 +1,7 @@
 """desks: names in Chinese and Korean, so that every notice naming a desk is in the customer's language
 
-Revision ID: 0013_desk_names_zh_ko
-Revises: 0012_agent_active
+Revision ID: 0015_desk_names_zh_ko
+Revises: 0014_canned_response_desk
 Create Date: 2026-12-08
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_desk_names_zh_ko"
-down_revision = "0012_agent_active"
+revision = "0015_desk_names_zh_ko"
+down_revision = "0014_canned_response_desk"
 branch_labels = None
 depends_on = None
 
