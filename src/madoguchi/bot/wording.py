@@ -44,7 +44,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "article_in": {
         "ja": "「{title}」をご覧ください（{page_language}のページです）：{url}",
-        "en": "See “{title}” (the page is in {page_language}): {url}",
+        # The title is quoted as the page writes it, in the corner brackets Japanese titles take.
+        "en": "See the page 「{title}」 (it is in {page_language}): {url}",
         "zh": "请参阅「{title}」（该页面为{page_language}版本）：{url}",
         "ko": "「{title}」을(를) 확인해 주세요({page_language} 페이지입니다): {url}",
     },

@@ -3,10 +3,11 @@
 Customers write in the language they read, whatever their profile says, and may switch mid-conversation:
 each message that tells its language sets the conversation's language, and every reply of that turn — the
 bot's sentences and buttons, the system's notices (queue, hours, hand-over, callbacks), desk and carrier
-names, dates — is written in it. A message too short to tell ("OK", "はい" aside, a number, an order number)
-keeps the conversation's language, which starts as the profile's (or, for a guest, the page's): the profile
-only breaks ties. Operators' skills are matched on the same language, so a customer who writes English
-waits for someone who reads it.
+names, dates — is written in it. A message too short to tell ("OK", a number, an order number) keeps the
+conversation's language, which starts as the profile's (or, for a guest, the page's): the profile only breaks
+ties. Han text that Japanese writes too leaves a Chinese conversation only when the detector is sure.
+Operators' skills are matched on the same language, so a customer who writes English waits for someone who
+reads it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ def reply_language(text: str, written: str, current: str) -> str:
     """The language to answer `text` in: `written` (what the text is written in) when the text tells it, else
     the conversation's `current` language."""
     normalized = normalize(text).text
-    if written in ("ja", "zh") and current in ("ja", "zh") and japanese_or_chinese_alike(normalized):
-        # Either language could have written it: the conversation's stands.
+    if written == "ja" and current == "zh" and japanese_or_chinese_alike(normalized):
+        # Han text both languages write is read as Japanese unless the detector is sure it is Chinese: unsure
+        # is no reason to leave a Chinese conversation (「便利店寄回」「可以」).
         return current
     if written in LANGUAGES and tells_language(normalized):
         return written
