@@ -32,9 +32,14 @@ from madoguchi.nlu.language import detect_language
         ("返品", "ja", "ja"),
         # Chinese the detector is sure of, from a Japanese profile.
         ("我想退一件衣服", "ja", "zh"),
+        # An address answering the bot's question is no change of language.
+        ("鹿児島県鹿児島市中央町10-5", "ja", "ja"),
+        # A single Latin word tells nothing: Japanese customers type "qwerty" and "OK" too.
+        ("ｑｗｅｒｔｙ", "ja", "ja"),
         # … but not against English or Korean.
         ("yes please", "ja", "en"),
         ("thanks a lot", "ko", "en"),
+        ("Can I get a receipt?", "ja", "en"),
     ],
 )
 def test_the_reply_language_follows_what_the_customer_writes(text: str, current: str, expected: str) -> None:

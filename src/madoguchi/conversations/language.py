@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from madoguchi.domain.languages import LANGUAGES
-from madoguchi.nlu.language import japanese_or_chinese_alike, tells_language
+from madoguchi.nlu.language import japanese_or_chinese_alike, reads_as_chinese_sentence, tells_language
 from madoguchi.nlu.normalize import normalize
 
 if TYPE_CHECKING:
@@ -31,6 +31,9 @@ def reply_language(text: str, written: str, current: str) -> str:
         # Han text both languages write is read as Japanese unless the detector is sure it is Chinese: unsure
         # is no reason to leave a Chinese conversation (「便利店寄回」「可以」).
         return current
+    if written == "zh" and current == "ja" and japanese_or_chinese_alike(normalized):
+        # Nouns alone (an address, 「鹿児島県鹿児島市中央町」) are no Chinese sentence; 「我想退一件衣服」 is.
+        return written if reads_as_chinese_sentence(normalized) else current
     if written in LANGUAGES and tells_language(normalized):
         return written
     return current if current in LANGUAGES else "ja"
