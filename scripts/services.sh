@@ -46,6 +46,13 @@ if ! listening 6379; then
   wait_for 6379 Redis
 fi
 
+# The fault test (tests/test_faults.py) starts and restarts throw-away servers of its own: it needs PostgreSQL's
+# server programs and redis-server even where the shared ones above run elsewhere (a container, another host).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_install postgresql
+fi
+command -v redis-server >/dev/null || apt_install redis-server
+
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi

@@ -94,6 +94,9 @@ _CONVERSATION_TABLES = (
     "trust_brands",
     "audit_log",
     "canned_responses",
+    "api_tokens",
+    "webhook_deliveries",
+    "webhook_subscriptions",
 )
 
 

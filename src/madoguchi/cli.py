@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -45,16 +46,32 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=None,
+    help="Fork this many serving processes from one parent that has imported everything, and fork again at once "
+    "any that dies by a signal (kill -9, out of memory). Without it this process serves itself.",
+)
+def serve(host: str, port: int, workers: int | None) -> None:
     """Serve the API, the chat and the console (database from MADOGUCHI_DATABASE_URL)."""
+    started = time.perf_counter()
     import uvicorn
 
     from madoguchi.store.db import create_engine
     from madoguchi.store.migrate import check_schema
     from madoguchi.web.app import create_app
 
+    # Most of a restart: logged with server.started (docs/operations.md, benchmarks/restart.py).
+    imports_s = round(time.perf_counter() - started, 3)
+
     settings = _settings()
     configure_logging(settings.log_level)
+    if workers is not None and workers > 1 and settings.smtp_listen:
+        raise click.UsageError(
+            "--workers above 1 cannot share the inbound SMTP port: set MADOGUCHI_SMTP_LISTEN= (empty) here and "
+            "receive mail in one other process, or use --workers 1."
+        )
 
     async def _check() -> None:
         engine = create_engine(settings.database_url)
@@ -64,22 +81,29 @@ def serve(host: str, port: int) -> None:
             await engine.dispose()
 
     _run(_check)
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
+    startup_s = {"imports": imports_s}
+    app = create_app(settings, startup_s=startup_s)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
         # The application believes forwarded headers from MADOGUCHI_TRUSTED_PROXIES only; uvicorn's own default
         # would believe any local peer (and FORWARDED_ALLOW_IPS) besides.
-        proxy_headers=False,
-        ws_max_size=64 * 1024,
+        "proxy_headers": False,
+        "ws_max_size": 64 * 1024,
         # Compression state costs about 40 KiB per open chat, half of its memory; chat frames are small.
-        ws_per_message_deflate=False,
-        ws_ping_interval=30,
-        ws_ping_timeout=30,
-        timeout_graceful_shutdown=5,
-    )
+        "ws_per_message_deflate": False,
+        "ws_ping_interval": 30,
+        "ws_ping_timeout": 30,
+        "timeout_graceful_shutdown": 5,
+    }
+    if workers is None:
+        uvicorn.run(app, **options)
+        return
+    from madoguchi.web.supervisor import supervise
+
+    sys.exit(supervise(uvicorn.Config(app, **options), workers, startup_s))
 
 
 @main.group()

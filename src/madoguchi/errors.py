@@ -60,8 +60,16 @@ class Unavailable(MadoguchiError):
 
 
 class RateLimited(MadoguchiError):
+    """Over a rate limit; `retry_after_s` is when the caller may try again (the `Retry-After` header)."""
+
     code = "rate_limited"
     http_status = 429
+
+    def __init__(self, message: str, *, retry_after_s: int | None = None, **details: Any) -> None:
+        if retry_after_s is not None:
+            details["retry_after_s"] = retry_after_s
+        super().__init__(message, **details)
+        self.retry_after_s = retry_after_s
 
 
 class TwoFactorRequired(NotAuthenticated):

@@ -6,6 +6,8 @@ up to the limit once per process, which is better than refusing every customer w
 
 from __future__ import annotations
 
+import math
+import time
 from typing import TYPE_CHECKING, Any
 
 from limits import parse
@@ -72,12 +74,26 @@ class RateLimits:
                 return allowed
         return await self._local.test(item, *identifiers)
 
+    async def _wait_s(self, item: RateLimitItem, *identifiers: str) -> int:
+        """Whole seconds until the oldest counted hit leaves the window, so that one more is allowed."""
+        if self._shared is not None and not self._outage.skipping():
+            try:
+                stats = await self._shared.get_window_stats(item, *identifiers)
+            except _SHARED_FAILURES:
+                stats = await self._local.get_window_stats(item, *identifiers)
+        else:
+            stats = await self._local.get_window_stats(item, *identifiers)
+        # The limiter stamps its windows with the wall clock (in Redis too), so the wait is measured on it.
+        return max(1, min(item.get_expiry(), math.ceil(stats.reset_time - time.time())))
+
     async def public(self, client: str, endpoint: str) -> None:
         """Count one request of an anonymous client (by address); refuse it when the client is over its limit."""
         if not await self._hit(self._public, endpoint, client):
+            wait = await self._wait_s(self._public, endpoint, client)
             raise RateLimited(
-                f"Too many requests from this address: at most {self._public} here. Please wait a moment and try "
-                "again. / 短時間のご利用が多すぎます。少し時間をおいてからお試しください。"
+                f"Too many requests from this address: at most {self._public} here. Please wait {wait} s and try "
+                f"again. / 短時間のご利用が多すぎます。少し時間をおいて（{wait}秒ほど）からお試しください。",
+                retry_after_s=wait,
             )
 
     async def check_login(self, email: str, address: str | None) -> None:

@@ -141,6 +141,23 @@ class Settings(BaseSettings):
     """A chat still with the bot whose customer has written nothing for this many minutes is resolved by the bot
     (1 minute to 7 days)."""
 
+    webhooks_allow_private: bool = False
+    """Accept webhook URLs that resolve to loopback, private or link-local addresses (tests, single-machine
+    installs); otherwise such a URL is refused when the subscription is made and again before each delivery."""
+
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    """How long one webhook delivery may take (connecting, sending, reading the answer) before it counts as failed."""
+
+    webhook_retry_seconds: float = Field(default=10.0, gt=0)
+    """The first retry of a failed webhook delivery waits this long; each further one twice as long (at most a day)."""
+
+    webhook_max_failures: int = Field(default=15, ge=1)
+    """After this many failed deliveries in a row a webhook subscription is paused and administrators are told."""
+
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    """How often each process looks for due webhook deliveries when no event wakes it (retries, other processes
+    without Redis)."""
+
     public_url: str | None = None
     """The address customers reach this server at (`https://support.example.jp`), for links sent by mail (the
     rating link of a resolved ticket); unset: the address the operator's console was reached at."""

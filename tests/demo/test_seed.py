@@ -33,8 +33,8 @@ def test_demo_data_files_are_valid_and_consistent() -> None:
     assert {customer.language for customer in data.customers} == {"ja", "en", "zh", "ko"}
     assert 180 <= len(data.orders) <= 240
     assert len({order.number for order in data.orders}) == len(data.orders)
-    assert 35 <= len(data.articles) <= 60
-    assert {front.language for front, _ in data.articles} >= {"ja", "en"}
+    assert 35 <= len(data.articles) <= 80
+    assert {front.language for front, _ in data.articles} == {"ja", "en", "zh", "ko"}
     assert len([agent for agent in data.agents if agent.role == "shop_agent"]) == 2
 
 

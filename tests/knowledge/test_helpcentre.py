@@ -96,3 +96,114 @@ async def test_the_index_follows_article_edits(settings: Settings) -> None:
     finally:
         helpcentre.invalidate()
         await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "slug"),
+    [
+        # Return conditions are on the returns page, though the intent also covers refunds.
+        ("check_refund_policy", "返品できる条件は？", "returns-exchanges"),
+        ("check_refund_policy", "開封した商品でも返品できますか", "returns-exchanges"),
+        ("check_refund_policy", "何日以内なら返品できますか", "returns-exchanges"),
+        ("check_refund_policy", "返品の条件を教えてください", "returns-exchanges"),
+        # Refund conditions stay on the refund page.
+        ("check_refund_policy", "返金の条件を教えてください", "refund-policy"),
+        ("check_refund_policy", "返金されるまでどのくらいかかりますか", "refund-policy"),
+        ("get_refund", "返金してもらえる条件は？", "refund-policy"),
+        ("get_refund", "返金の状況を知りたい", "refund-status"),
+        # With no words to weigh, the page written for the intent.
+        ("check_refund_policy", "", "refund-policy"),
+        ("recover_password", "", "password-reset"),
+        ("recover_password", "ログインできません", "password-reset"),
+        ("recover_password", "パスワードを忘れてサインインできない", "password-reset"),
+        # Words about a take-over move a password question to the page for it.
+        ("recover_password", "第三者に不正にログインされたかもしれない", "account-compromised"),
+    ],
+)
+def test_the_page_for_a_turn_weighs_the_intent_and_the_customers_words(
+    centre: HelpCentre, intent: str, text: str, slug: str
+) -> None:
+    hit = centre.for_intent(intent, "ja", text=text)
+    assert hit is not None
+    assert hit.slug == slug
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("ログインできません", "password-reset"),
+        ("ログインできなくなりました", "password-reset"),
+        ("サインインできない", "password-reset"),
+        ("返品の条件", "returns-exchanges"),
+    ],
+)
+def test_words_alone_find_the_page_that_answers_them(centre: HelpCentre, text: str, slug: str) -> None:
+    assert centre.search(text, "ja")[0].slug == slug
+
+
+def test_a_page_that_does_not_declare_the_intent_is_never_the_intents_page(centre: HelpCentre) -> None:
+    # The customer's words match the payment page, but the turn is about a return: the returns pages answer.
+    hit = centre.for_intent("return_item", "ja", text="コンビニ払いで買った商品を返品したい")
+    assert hit is not None
+    assert "return_item" in hit.intents
+
+
+# The flows the bot cites, and the intent whose page each one quotes.
+_CITED_FLOWS = (
+    "return_item",
+    "check_refund_policy",
+    "get_refund",
+    "track_refund",
+    "track_order",
+    "delivery_problem",
+    "cancel_order",
+    "check_payment_methods",
+    "payment_issue",
+    "recover_password",
+    "report_scam",
+    "verify_official_contact",
+    "unrecognized_charge",
+    "contact_customer_service",
+)
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "ko"])
+@pytest.mark.parametrize("intent", _CITED_FLOWS)
+def test_the_flows_the_bot_cites_have_a_page_in_each_language(centre: HelpCentre, intent: str, language: str) -> None:
+    hit = centre.for_intent(intent, language)
+    assert hit is not None
+    assert hit.language == language
+    assert not hit.snippet.startswith(("(", "（"))
+
+
+@pytest.mark.parametrize(
+    ("query", "language", "slug"),
+    [
+        ("我想退货", "zh", "returns-and-refunds-zh"),
+        ("包裹还没到", "zh", "missing-or-late-parcels-zh"),
+        ("忘记密码了，无法登录", "zh", "signing-in-and-passwords-zh"),
+        ("怎么取消订单", "zh", "cancel-or-change-an-order-zh"),
+        ("반품하고 싶어요", "ko", "returns-and-refunds-ko"),
+        ("택배가 안 와요", "ko", "missing-or-late-parcels-ko"),
+        ("비밀번호를 잊어버렸어요", "ko", "signing-in-and-passwords-ko"),
+        ("주문을 취소하고 싶어요", "ko", "cancel-or-change-an-order-ko"),
+        ("결제 방법", "ko", "payment-options-ko"),
+        ("I cannot log in", "en", "signing-in-and-passwords"),
+    ],
+)
+def test_chinese_and_korean_questions_find_their_page(centre: HelpCentre, query: str, language: str, slug: str) -> None:
+    assert centre.search(query, language)[0].slug == slug
+
+
+@pytest.mark.parametrize(
+    ("language", "notice"),
+    [("en", "Japanese only"), ("zh", "仅有日文版"), ("ko", "일본어로만")],
+)
+def test_a_japanese_only_page_says_so_in_the_customers_language(centre: HelpCentre, language: str, notice: str) -> None:
+    hit = centre.for_intent("membership", language)
+    assert hit is not None
+    assert hit.language == "ja"
+    assert notice in hit.snippet
+    assert len(hit.snippet) <= helpcentre.SNIPPET_CHARS
+    assert hit.url == f"/help/premium-membership?lang={language}"
+    assert "日本語のみ" not in (centre.for_intent("membership", "ja") or hit).snippet

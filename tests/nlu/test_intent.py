@@ -60,6 +60,46 @@ def test_intent_of_customers_words(pipeline: NluPipeline, text: str, intent: str
     assert 0.0 <= understood.confidence <= 1.0
 
 
+# Everyday wording that was misread: the request wins over the item's name ("e-book reader" inside a
+# re-delivery request), slang and casual forms, re-delivery after a missed-delivery notice (the parcel's
+# whereabouts with the carrier), shipping costs, and the return / refund status / return conditions contrast
+# in every customer language. None of these sentences is in the training data.
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("注文した品物がいまだに届きません", "delivery_problem"),
+        ("先週ポチったスニーカー、まだ来てないんだけど", "delivery_problem"),
+        ("開けてみたらマグカップの取っ手が取れていました", "damaged_or_wrong_item"),
+        ("電子書籍リーダーが不在で持ち帰りになったので再配達してください", "track_order"),
+        ("送料って何円？", "delivery_options"),
+        ("返品したいんですけど", "return_item"),
+        ("返金はまだでしょうか", "track_refund"),
+        ("どういう場合に返品を受け付けてもらえますか", "check_refund_policy"),
+        ("I was out when they came, how do I book a redelivery", "track_order"),
+        ("my order still hasn't turned up", "delivery_problem"),
+        ("what's the status of my refund", "track_refund"),
+        ("我想退掉这双鞋", "return_item"),
+        ("钱退了吗？到现在没看到", "track_refund"),
+        ("买的鞋子还没送到", "delivery_problem"),
+        ("이 셔츠 반품할 수 있게 해 주세요", "return_item"),
+        ("환불금 언제 입금돼요?", "track_refund"),
+        ("반품은 언제까지 가능한가요", "check_refund_policy"),
+        ("주문한 가방이 아직도 안 왔어요", "delivery_problem"),
+    ],
+)
+def test_request_is_read_over_item_names_and_casual_wording(pipeline: NluPipeline, text: str, intent: str) -> None:
+    understood = pipeline.understand(text)
+    assert understood.intent == intent, (text, understood.intent, understood.confidence)
+
+
+def test_chinese_and_korean_training_data_cover_every_label() -> None:
+    for language in ("zh", "ko"):
+        counts = {intent: 0 for intent in taxonomy()}
+        for intent, _ in read_tsv(TRAIN / f"{language}.tsv"):
+            counts[intent] += 1
+        assert min(counts.values()) >= 15, (language, {name: n for name, n in counts.items() if n < 15})
+
+
 def test_every_label_is_known_to_the_model(pipeline: NluPipeline) -> None:
     assert set(pipeline.model.labels) == set(taxonomy())
 

@@ -68,6 +68,48 @@ def test_words_that_only_contain_pin_or_pw_are_not_taken_for_passwords(text: str
     assert redact(text).text == text
 
 
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("パスワードはP@ssw0rdです", "パスワードは［パスワード・非表示］です"),
+        ("パスワード：「さくらもち」です", "パスワード：「［パスワード・非表示］」です"),
+        ("ＰＡＳＳＷＯＲＤ：ａｂｃ１２３４", "ＰＡＳＳＷＯＲＤ：［パスワード・非表示］"),
+        ("暗証番号は1234です", "暗証番号は［パスワード・非表示］です"),
+        ("My password is hunter2.", "My password is ［パスワード・非表示］."),
+        ("password=Secret123, still refused", "password=［パスワード・非表示］, still refused"),
+        ("I typed passcode tOpSecret twice", "I typed passcode ［パスワード・非表示］ twice"),
+        ("PIN code 4321", "PIN code ［パスワード・非表示］"),
+    ],
+)
+def test_a_value_typed_after_the_word_password_is_masked(text: str, masked: str) -> None:
+    redaction = redact(text)
+    assert redaction.text == masked
+    assert redaction.removed == ("password",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "パスワードを忘れました",
+        "パスワードが違うと表示されます",
+        "パスワードは何文字以上ですか",
+        "パスワードは8文字以上ですか",
+        "パスを忘れてログインできない",
+        "暗証番号を変更したい",
+        "パスポートの写真を送ります",
+        "I forgot my password.",
+        "My password is not working",
+        "password reset email never arrived",
+        "What is the PIN for?",
+        "Password: forgotten, please help",
+    ],
+)
+def test_everyday_sentences_about_passwords_are_kept_as_written(text: str) -> None:
+    redaction = redact(text)
+    assert redaction.text == text
+    assert redaction.removed == ()
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_masking_never_crashes_and_keeps_text_without_secrets(text: str) -> None:

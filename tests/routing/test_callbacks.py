@@ -108,3 +108,43 @@ def test_a_window_with_too_little_left_today_is_offered_tomorrow() -> None:
     assert (start, end) == (TUESDAY.replace(hour=18) + timedelta(days=1), TUESDAY.replace(hour=21) + timedelta(days=1))
     start, end = callback_window("evening", TUESDAY.replace(hour=19))
     assert (start, end) == (TUESDAY.replace(hour=19), TUESDAY.replace(hour=21))
+
+
+async def test_the_windows_offered_to_a_waiting_customer_are_all_within_the_desks_hours(runtime: Runtime) -> None:
+    # 19:40 on a Tuesday: the payments desk closes at 20:00, too soon for a window of half an hour.
+    now = TUESDAY.replace(hour=19, minute=40)
+    conversation = await _payments_chat(runtime, now)
+    async with runtime.sessions() as session:
+        row = await session.get(Conversation, conversation.id)
+        assert row is not None
+        windows = await callbacks.callback_windows(session, row, now)
+    wednesday = TUESDAY + timedelta(days=1)
+    assert [(start.astimezone(TOKYO), end.astimezone(TOKYO)) for start, end in windows] == [
+        (wednesday.replace(hour=9 + n), wednesday.replace(hour=10 + n)) for n in range(4)
+    ]
+    # Each is one the booking rules accept.
+    async with runtime.transaction() as tx:
+        row = await tx.session.get(Conversation, conversation.id)
+        booked = await callbacks.request_callback(
+            tx,
+            customer_id="c002",
+            phone="090-3812-4471",
+            window_start=windows[0][0],
+            window_end=windows[0][1],
+            now=now,
+            conversation=row,
+        )
+    assert booked.next_attempt_at == wednesday.replace(hour=9)
+
+
+async def test_the_last_window_of_the_day_ends_when_the_desk_closes(runtime: Runtime) -> None:
+    now = TUESDAY.replace(hour=18, minute=50)
+    conversation = await _payments_chat(runtime, now)
+    async with runtime.sessions() as session:
+        row = await session.get(Conversation, conversation.id)
+        assert row is not None
+        windows = await callbacks.callback_windows(session, row, now, count=2)
+    assert [(start.astimezone(TOKYO), end.astimezone(TOKYO)) for start, end in windows] == [
+        (TUESDAY.replace(hour=19), TUESDAY.replace(hour=20)),
+        ((TUESDAY + timedelta(days=1)).replace(hour=9), (TUESDAY + timedelta(days=1)).replace(hour=10)),
+    ]

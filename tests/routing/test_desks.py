@@ -8,7 +8,8 @@ import pytest
 
 from madoguchi.errors import Conflict, InvalidInput
 from madoguchi.routing.callbacks import refusal_text
-from madoguchi.routing.desks import Hours, describe_opening, is_public_holiday
+from madoguchi.routing.desks import Hours, _checked_contacts, describe_opening, is_public_holiday
+from madoguchi.trust.directory import default_directory
 
 JST_OFFSET = 9
 WEEKDAYS_ONLY = Hours(
@@ -82,3 +83,14 @@ def test_a_callback_refusal_is_told_in_the_customers_language() -> None:
     assert refusal_text(Conflict("…", reason="callback_pending"), "ko") == "회신 전화는 이미 예약되어 있습니다."
     # A refusal without a known reason keeps the error's own words.
     assert refusal_text(Conflict("Something else."), "zh") == "Something else."
+
+
+def test_a_created_desks_contacts_are_directory_lines_or_words_never_numbers() -> None:
+    directory = default_directory()
+    line = next(iter(directory.by_line))
+    words = {"label_ja": "カード裏面の番号", "label_en": "The number on the back of your card"}
+    assert _checked_contacts([{"directory": line}, words], directory) == [{"directory": line}, words]
+    with pytest.raises(InvalidInput, match="official-contact directory"):
+        _checked_contacts([words | {"phone": "0120-000-000"}], directory)
+    with pytest.raises(InvalidInput, match="no line"):
+        _checked_contacts([{"directory": "nobody/nothing"}], directory)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import httpx
@@ -31,7 +32,9 @@ async def test_two_factor_log_in_asks_for_the_code_once_turned_on(server: str) -
         assert setup["uri"].startswith("otpauth://totp/")
         wrong = await tanaka.post("/api/v1/auth/totp/enable", {"code": "000000"})
         assert wrong.status_code == 422
-        code = pyotp.TOTP(setup["secret"]).now()
+        generator = pyotp.TOTP(setup["secret"])
+        # A code is spent once: the previous step's turns it on and leaves the current one for the log-in.
+        code = generator.at(time.time() - generator.interval)
         assert (await tanaka.post("/api/v1/auth/totp/enable", {"code": code})).status_code == 204
     async with httpx.AsyncClient(base_url=server) as http:
         asked = await _log_in(http, *AGENT_TANAKA)

@@ -145,3 +145,27 @@ async def test_a_suspended_shops_staff_are_kept_out_and_its_customers_go_to_plat
         assert restored.json()["suspended"] is False
     async with Console(server, *SHOP_AGENT_YAMADA) as yamada_again:
         assert (await yamada_again.get("/api/v1/console/conversations")).status_code == 200
+
+
+async def test_only_the_routing_maps_desks_are_created_and_their_numbers_come_from_the_directory(server: str) -> None:
+    desk = {
+        "id": "platform_cs",
+        "name_ja": "カスタマーサービス",
+        "name_en": "Customer service",
+        "hours": {"mon": "09:00-18:00"},
+        "languages": ["ja"],
+        "first_response_minutes": 5,
+        "resolution_hours": 24,
+    }
+    async with Console(server, *ADMIN) as admin:
+        taken = await admin.post("/api/v1/admin/desks", desk)
+        assert taken.status_code == 409
+        unknown = await admin.post("/api/v1/admin/desks", desk | {"id": "marketing"})
+        assert unknown.status_code == 422
+        assert "routing map" in unknown.json()["message"]
+        number = {"label_ja": "電話", "label_en": "Phone", "phone": "0120-000-000"}
+        written = await admin.post("/api/v1/admin/desks", desk | {"id": "carrier", "official_contacts": [number]})
+        assert written.status_code in (409, 422)
+        assert (await _patch(admin, "/api/v1/admin/desks/platform_cs", {"name_ja": " "})).status_code == 422
+        renamed = await _patch(admin, "/api/v1/admin/desks/platform_cs", {"name_ja": "お客さま窓口"})
+        assert renamed.json()["name_ja"] == "お客さま窓口"

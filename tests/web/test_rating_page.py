@@ -146,3 +146,4 @@ async def test_the_page_is_rate_limited_like_every_public_page(settings: Setting
         answers = [await http.get("/rate/nonsense") for _ in range(4)]
     assert [answer.status_code for answer in answers] == [403, 403, 403, 429]
     assert "少し時間をおいて" in answers[-1].text
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60

@@ -122,7 +122,9 @@ async def test_a_two_factor_code_is_accepted_once(server: str) -> None:
     async with Console(server, *AGENT_TANAKA) as tanaka:
         secret = (await tanaka.post("/api/v1/auth/totp/setup")).json()["secret"]
         generator = pyotp.TOTP(secret)
-        assert (await tanaka.post("/api/v1/auth/totp/enable", {"code": generator.now()})).status_code == 204
+        # The previous step's code (still within the window) turns it on, so that the current one stays unused.
+        earlier = generator.at(time.time() - generator.interval)
+        assert (await tanaka.post("/api/v1/auth/totp/enable", {"code": earlier})).status_code == 204
     code = generator.now()
     body = {"email": AGENT_TANAKA[0], "password": AGENT_TANAKA[1], "otp": code}
     async with httpx.AsyncClient(base_url=server) as first, httpx.AsyncClient(base_url=server) as second:
@@ -138,6 +140,26 @@ async def test_a_two_factor_code_is_accepted_once(server: str) -> None:
         assert answer.status_code == 200, answer.text
         # And once it is used, the earlier code cannot come back either.
         assert (await second.post("/api/v1/auth/login", json=body)).status_code == 401
+
+
+async def test_the_code_that_turns_two_factor_on_cannot_then_log_in(server: str) -> None:
+    async with Console(server, *AGENT_TANAKA) as tanaka:
+        secret = (await tanaka.post("/api/v1/auth/totp/setup")).json()["secret"]
+        code = pyotp.TOTP(secret).now()
+        assert (await tanaka.post("/api/v1/auth/totp/enable", {"code": code})).status_code == 204
+        # Nor can it turn it off again, watched over someone's shoulder.
+        reused = await tanaka.post("/api/v1/auth/totp/disable", {"code": code})
+        assert reused.status_code == 422
+        assert reused.json()["message"] == (
+            "This 6-digit code has already been used: wait for the next one in your authenticator app."
+        )
+    body = {"email": AGENT_TANAKA[0], "password": AGENT_TANAKA[1], "otp": code}
+    async with httpx.AsyncClient(base_url=server) as http:
+        replayed = await http.post("/api/v1/auth/login", json=body)
+        assert replayed.status_code == 401
+        assert replayed.json()["message"] == (
+            "This 6-digit code has already been used: wait for the next one in your authenticator app."
+        )
 
 
 def _from(address: str) -> dict[str, str]:

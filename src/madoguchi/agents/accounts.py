@@ -7,12 +7,12 @@ import re
 from enum import Enum
 from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 
 from madoguchi.agents.auth import hash_password
 from madoguchi.agents.roles import ROLES
 from madoguchi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from madoguchi.store.models import Agent, AgentSession, Desk, Shop
+from madoguchi.store.models import Agent, AgentSession, ApiToken, Desk, Shop
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,7 +126,7 @@ async def do_create_operator(
 
 
 async def operator(session: AsyncSession, agent_id: int) -> Agent:
-    agent = await session.get(Agent, agent_id)
+    agent = await session.scalar(select(Agent).where(Agent.id == agent_id, _people()))
     if agent is None:
         raise NotFound(f"There is no operator {agent_id}.")
     return agent
@@ -205,5 +205,11 @@ async def do_reset_two_factor(session: AsyncSession, agent: Agent) -> None:
     await end_sessions(session, agent)
 
 
+def _people() -> ColumnElement[bool]:
+    # An API token acts through an operator row of its own (madoguchi.integrations.tokens): it is
+    # administered with its token, never as a person.
+    return Agent.id.not_in(select(ApiToken.agent_id))
+
+
 async def every_operator(session: AsyncSession) -> list[Agent]:
-    return list(await session.scalars(select(Agent).order_by(Agent.active.desc(), Agent.name)))
+    return list(await session.scalars(select(Agent).where(_people()).order_by(Agent.active.desc(), Agent.name)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -10,10 +11,9 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import delete, select
 
-from madoguchi.agents.totp import matching_step
+from madoguchi.agents import totp
 from madoguchi.domain.clock import utcnow
 from madoguchi.errors import Forbidden, NotAuthenticated, TwoFactorRequired
 from madoguchi.store.models import Agent, AgentSession, Shop
@@ -24,31 +24,20 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 _hasher = PasswordHasher()
-# Verifying against this when the e-mail is unknown keeps the answer time the same as for a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 DEACTIVATED = "This operator account is deactivated: ask an administrator. このアカウントは無効化されています。"
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so that the answer takes as long as for a wrong password.
+
+    Made once per process (an argon2 hash takes a good part of a second on a busy machine), at start-up
+    (`warm_up`) rather than on import, which every command pays."""
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
-
-
-async def _claim_step(session: AsyncSession, agent: Agent, step: int) -> bool:
-    """Record `step` as the agent's last used one, unless it (or a later one) was used already.
-
-    One conditional UPDATE, so that two log-ins racing with the same code cannot both win it, on either database.
-    """
-    claimed = await session.execute(
-        update(Agent)
-        .where(Agent.id == agent.id, or_(Agent.totp_last_step.is_(None), Agent.totp_last_step < step))
-        .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    # Already written: the loaded object learns the value without a second UPDATE at the flush.
-    set_committed_value(agent, "totp_last_step", step)
-    return True
 
 
 def _token_hash(token: str) -> str:
@@ -67,7 +56,7 @@ async def do_log_in(
 ) -> LoggedIn:
     agent = await session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
     try:
-        _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
+        _hasher.verify(agent.password_hash if agent else dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         agent = None
     if agent is None:
@@ -82,13 +71,11 @@ async def do_log_in(
     if agent.totp_enabled:
         if not otp:
             raise TwoFactorRequired("Enter the 6-digit code from your authenticator app.")
-        step = matching_step(agent, otp)
-        if step is None:
+        use = await totp.use_code(session, agent, otp)
+        if use == "wrong":
             raise NotAuthenticated("The 6-digit code is wrong or has expired: enter the current one.")
-        if not await _claim_step(session, agent, step):
-            raise NotAuthenticated(
-                "This 6-digit code has already been used: wait for the next one in your authenticator app."
-            )
+        if use == "used":
+            raise NotAuthenticated(totp.ALREADY_USED)
     if _hasher.check_needs_rehash(agent.password_hash):
         agent.password_hash = _hasher.hash(password)
     token = secrets.token_urlsafe(32)

@@ -268,7 +268,9 @@ class _Turn:
         return []
 
     def _article(self, intent: str) -> Hit | None:
-        return self._page_for(intent) or next(iter(self._search()), None)
+        return self.ctx.help.for_intent(intent, self.lang, text=self.text) or next(
+            iter(self.ctx.help.search(self.text, self.lang)), None
+        )
 
     def _ask(self, step: str, key: str, again_key: str | None = None, **values: object) -> bool:
         """Ask (or ask again) for `step`; False when it was already asked twice: the caller hands over."""

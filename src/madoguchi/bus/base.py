@@ -7,10 +7,10 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
-from madoguchi.bus.events import ConversationChanged, MessageCreated
+from madoguchi.bus.events import BusEvent
 from madoguchi.logs import get_logger
 
-Listener = Callable[[MessageCreated | ConversationChanged], Awaitable[None]]
+Listener = Callable[[BusEvent], Awaitable[None]]
 log = get_logger(__name__)
 
 
@@ -24,7 +24,7 @@ class Bus(abc.ABC):
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
-        self._inbox: asyncio.Queue[MessageCreated | ConversationChanged] = asyncio.Queue()
+        self._inbox: asyncio.Queue[BusEvent] = asyncio.Queue()
         self._dispatcher: asyncio.Task[None] | None = None
 
     def subscribe(self, listener: Listener) -> None:
@@ -49,10 +49,10 @@ class Bus(abc.ABC):
         await self._inbox.join()
 
     @abc.abstractmethod
-    async def publish(self, event: MessageCreated | ConversationChanged) -> None:
+    async def publish(self, event: BusEvent) -> None:
         """Deliver to every listener, in this process and, for shared backends, in the others."""
 
-    async def publish_committed(self, event: MessageCreated | ConversationChanged) -> None:
+    async def publish_committed(self, event: BusEvent) -> None:
         """Publish the event of a change already committed; never raises.
 
         Whoever committed answers the client next (a customer's message is acknowledged): a failing bus must
@@ -65,7 +65,7 @@ class Bus(abc.ABC):
             log.exception("bus.publish_failed", event_type=event.type)
             self._received(event)
 
-    def _received(self, event: MessageCreated | ConversationChanged) -> None:
+    def _received(self, event: BusEvent) -> None:
         self._inbox.put_nowait(event)
 
     async def _dispatch_forever(self) -> None:
@@ -85,7 +85,7 @@ class Bus(abc.ABC):
 class MemoryBus(Bus):
     """Single-process bus."""
 
-    async def publish(self, event: MessageCreated | ConversationChanged) -> None:
+    async def publish(self, event: BusEvent) -> None:
         self._received(event)
 
 

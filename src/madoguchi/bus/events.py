@@ -88,5 +88,17 @@ class ConversationChanged(_Frozen):
     csat: CsatView | None = None
 
 
-Event = Annotated[MessageCreated | ConversationChanged, Field(discriminator="type")]
-event_adapter: TypeAdapter[MessageCreated | ConversationChanged] = TypeAdapter(Event)
+class AdminNotice(_Frozen):
+    """Something administrators must act on that belongs to no conversation (a webhook subscription paused
+    after repeated failures): shown in the consoles of the administrators logged in, in every process."""
+
+    type: Literal["admin.notice"] = "admin.notice"
+    code: str
+    message_ja: str
+    message_en: str
+    target: str | None = None
+
+
+BusEvent = MessageCreated | ConversationChanged | AdminNotice
+Event = Annotated[BusEvent, Field(discriminator="type")]
+event_adapter: TypeAdapter[BusEvent] = TypeAdapter(Event)

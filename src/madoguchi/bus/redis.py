@@ -19,7 +19,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
 from madoguchi.bus.base import Bus
-from madoguchi.bus.events import ConversationChanged, MessageCreated, event_adapter
+from madoguchi.bus.events import BusEvent, event_adapter
 from madoguchi.logs import get_logger
 
 log = get_logger(__name__)
@@ -121,7 +121,7 @@ class RedisBus(Bus):
         await super().stop()
         await self._client.aclose()
 
-    async def publish(self, event: MessageCreated | ConversationChanged) -> None:
+    async def publish(self, event: BusEvent) -> None:
         """Publish through Redis; when Redis cannot take it, deliver it to this process's listeners.
 
         The change is committed before this is called: other processes that miss the event meanwhile show it

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from madoguchi.bus import ConversationChanged, MessageCreated
+from madoguchi.bus import AdminNotice, BusEvent, ConversationChanged, MessageCreated
 from madoguchi.channels.hub import dumps
 from madoguchi.conversations.queries import can_see
 from madoguchi.conversations.views import for_operator, without_signed_links
+from madoguchi.routing.callbacks import alternatives
 from madoguchi.routing.wait import estimate
 from madoguchi.store.models import Conversation
 
@@ -38,12 +39,23 @@ _NO_STATUS_FOR = frozenset({"conversation.created", "conversation.offered", "csa
 class ChatFrames:
     """The bus listener that turns events into frames for this process's hub."""
 
-    def __init__(self, hub: Hub, sessions: async_sessionmaker[AsyncSession], now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        sessions: async_sessionmaker[AsyncSession],
+        now: Callable[[], datetime],
+        offer_after_s: int = 600,
+    ) -> None:
         self._hub = hub
         self._sessions = sessions
         self._now = now
+        self._offer_after_s = offer_after_s
 
-    async def on_event(self, event: MessageCreated | ConversationChanged) -> None:
+    async def on_event(self, event: BusEvent) -> None:
+        if isinstance(event, AdminNotice):
+            if self._hub.has_operators():
+                await self._hub.deliver_to_admins(dumps({"type": "notice", "notice": event.model_dump(mode="json")}))
+            return
         conversation = event.conversation
         if self._hub.has_customers(conversation.id):
             if isinstance(event, MessageCreated):
@@ -65,12 +77,16 @@ class ChatFrames:
         placement told it (`routing.wait.estimate`): a closed desk's opening instead of a figure, no figure
         when nobody who could answer is on duty."""
         wait: WaitEstimate | None = None
+        offered: dict[str, Any] = {"offers": [], "callback_windows": []}
         if conversation.state == "queued":
             async with self._sessions() as session:
                 row = await session.get(Conversation, conversation.id)
                 if row is not None and row.state == "queued":
-                    wait = await estimate(session, row, self._now())
+                    now = self._now()
+                    wait = await estimate(session, row, now)
+                    offered = await alternatives(session, row, wait, now, self._offer_after_s)
         return {
+            **offered,
             "type": "status",
             "state": conversation.state,
             "desk": conversation.desk,

@@ -32,6 +32,7 @@ class Peer:
     conversation_id: str | None = None
     agent_id: int | None = None
     agent_shop_id: str | None = None
+    agent_role: str | None = None
     closed: bool = field(default=False)
 
     async def send(self, payload: str) -> None:
@@ -91,6 +92,12 @@ class Hub:
         watchers = [peer for peer in self._agents if may_see(peer.agent_shop_id)]
         if watchers:
             await _send_all(watchers, frame)
+
+    async def deliver_to_admins(self, frame: str) -> None:
+        """Send a frame to every administrator's console in this process."""
+        admins = [peer for peer in self._agents if peer.agent_role == "admin"]
+        if admins:
+            await _send_all(admins, frame)
 
 
 async def _send_all(peers: set[Peer] | list[Peer], frame: str) -> None:

@@ -5,12 +5,15 @@ Protocol (DESIGN.md): the server greets with ``hello`` (conversation id, state, 
 same answer for a resent ``client_id``), pushes ``message`` frames and ``status`` frames. The customer ends the
 chat with ``{"type": "end", "client_id"}`` and, once it is resolved, rates it with ``{"type": "csat",
 "client_id", "score", "comment"?}``; both are acknowledged with ``ack`` once committed, again for a resend.
+While the customer waits, the ``status`` frame may carry ``offers`` (``callback``, ``email``) with
+``callback_windows``; the page takes one up with ``{"type": "callback", "client_id", "phone", "window_start",
+"window_end", "topic"?}`` or ``{"type": "answer_by_email", "client_id", "email"?}``.
 """
 
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -18,6 +21,7 @@ from sqlalchemy import select
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from madoguchi import intake
+from madoguchi.channels.email import tickets
 from madoguchi.channels.hub import Peer, dumps
 from madoguchi.conversations import actions, photos, queries
 from madoguchi.customers.actions import identify_customer
@@ -26,8 +30,9 @@ from madoguchi.domain.conversation import State
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import InvalidInput, MadoguchiError, NotAuthenticated, NotFound, RateLimited, Unavailable
 from madoguchi.logs import get_logger
-from madoguchi.routing import assignment
-from madoguchi.store.models import Conversation, Shop
+from madoguchi.routing import assignment, callbacks
+from madoguchi.routing.wait import estimate
+from madoguchi.store.models import Conversation, Customer, Shop
 
 if TYPE_CHECKING:
     from madoguchi.runtime import Runtime
@@ -167,6 +172,14 @@ async def _open(
         )
         position = await queries.queue_position(tx.session, conversation) if resumed else None
         rateable = await queries.can_rate(tx.session, conversation) if resumed else False
+        offered: dict[str, Any] = {"offers": [], "callback_windows": []}
+        if resumed and conversation.state == State.QUEUED:
+            # A reloaded page offers what the status frames offered before the reload.
+            now = runtime.clock.now()
+            wait = await estimate(tx.session, conversation, now)
+            offered = await callbacks.alternatives(
+                tx.session, conversation, wait, now, settings.callback_offer_wait_seconds
+            )
     hello: dict[str, Any] = {
         "type": "hello",
         "conversation_id": conversation.id,
@@ -179,6 +192,7 @@ async def _open(
         "language": conversation.language,
         "customer": {"id": customer.id, "name": customer.name, "anonymous": customer.is_anonymous},
         "history": [message.model_dump(mode="json", exclude={"private"}) for message in history],
+        **offered,
     }
     if identified.visitor_token:
         hello["visitor_token"] = identified.visitor_token
@@ -197,9 +211,12 @@ async def _handle_frame(
     kind = frame.get("type")
     if kind == "ping":
         return dumps({"type": "pong"})
-    if kind not in ("message", "end", "csat"):
+    if kind not in ("message", "end", "csat", "callback", "answer_by_email"):
         return _error(
-            InvalidInput(f"Unknown frame type {kind!r}: the client sends 'message', 'end', 'csat' or 'ping'.")
+            InvalidInput(
+                f"Unknown frame type {kind!r}: the client sends 'message', 'end', 'csat', 'callback', "
+                "'answer_by_email' or 'ping'."
+            )
         )
     client_id = frame.get("client_id")
     if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64:
@@ -209,6 +226,8 @@ async def _handle_frame(
         return await _end(runtime, conversation_id, client_id, anonymous_id, address)
     if kind == "csat":
         return await _rate(runtime, conversation_id, frame, client_id, anonymous_id, address)
+    if kind in ("callback", "answer_by_email"):
+        return await _take_up_offer(runtime, conversation_id, frame, client_id, anonymous_id, address)
     try:
         text = clean_message_text(frame.get("text"), runtime.settings.max_message_chars)
         if anonymous_id is not None:
@@ -298,3 +317,71 @@ async def _rate(
         log.info("chat.csat_refused", code=exc.code, conversation_id=conversation_id)
         return _error(exc, client_id=client_id)
     return dumps({"type": "ack", "client_id": client_id, "duplicate": not recorded})
+
+
+def _aware(value: object, field: str) -> datetime:
+    """An ISO 8601 time with its UTC offset, as the page sends a window's ends."""
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput(
+            f"時間帯を選び直してください。 `{field}` must be a time in ISO 8601 with its UTC offset, "
+            "e.g. 2026-12-09T15:00:00+09:00."
+        )
+    return parsed
+
+
+async def _take_up_offer(
+    runtime: Runtime,
+    conversation_id: str,
+    frame: dict[str, Any],
+    client_id: str,
+    anonymous_id: str | None,
+    address: str | None,
+) -> str:
+    """The waiting customer takes up the offer the status frame made: a callback in one of its windows
+    (`callbacks.request_callback`, as the chat's callback endpoint) or an answer by e-mail (the chat becomes a
+    mail ticket). The booking's notice reaches the chat as a system message; the ack carries what was booked."""
+    kind = frame["type"]
+    try:
+        if anonymous_id is not None:
+            await runtime.limits.anonymous_message(anonymous_id, address)
+        async with runtime.transaction() as tx:
+            conversation = await _locked(tx, conversation_id)
+            customer = await tx.session.get(Customer, conversation.customer_id)
+            if customer is None:
+                raise NotFound("This conversation no longer exists: reload the page to start a new one.")
+            now = runtime.clock.now()
+            booked: dict[str, Any]
+            if kind == "callback":
+                phone = frame.get("phone")
+                topic = frame.get("topic")
+                row = await callbacks.request_callback(
+                    tx,
+                    customer_id=customer.id,
+                    phone=phone if isinstance(phone, str) else "",
+                    window_start=_aware(frame.get("window_start"), "window_start"),
+                    window_end=_aware(frame.get("window_end"), "window_end"),
+                    now=now,
+                    conversation=conversation,
+                    topic=topic if isinstance(topic, str) else "",
+                )
+                booked = {
+                    "callback": {
+                        "phone_display": row.phone_display,
+                        "window_start": row.window_start.isoformat(),
+                        "window_end": row.window_end.isoformat(),
+                    }
+                }
+            else:
+                ticket = await tickets.do_answer_by_email(
+                    tx, runtime.settings, conversation, customer, frame.get("email"), now
+                )
+                booked = {"email": {"address": ticket.customer_address, "ticket": ticket.number}}
+            await tx.commit()
+    except MadoguchiError as exc:
+        log.info("chat.offer_refused", code=exc.code, kind=kind, conversation_id=conversation_id)
+        return _error(exc, client_id=client_id)
+    return dumps({"type": "ack", "client_id": client_id, **booked})

@@ -37,6 +37,7 @@ from madoguchi.store.models import (
     ReturnRequest,
     Ticket,
     TrustReport,
+    WebhookDelivery,
 )
 
 if TYPE_CHECKING:
@@ -379,6 +380,9 @@ async def do_erase_customer(session: AsyncSession, customer_id: str) -> Erasure:
     )
     # What the bot remembered between turns (an address it was asking for, say).
     await session.execute(delete(BotState).where(BotState.conversation_id.in_(conversation_ids)))
+    # Webhook bodies hold the customer's words as they were: those not yet sent are never sent, and the log of
+    # those sent keeps no copy.
+    await session.execute(delete(WebhookDelivery).where(WebhookDelivery.conversation_id.in_(conversation_ids)))
     changed_events = await events.erase_personal(session, conversation_ids)
     return Erasure(
         customer_id=customer_id,

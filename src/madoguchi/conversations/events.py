@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from madoguchi.conversations import facts
+from madoguchi.conversations import facts, webhook_outbox
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.event_types import EventType as EventType
 from madoguchi.store.models import ConversationEvent
@@ -407,6 +407,7 @@ def record(tx: Tx, conversation_id: str, actor: str, payload: Payload) -> Conver
     )
     tx.session.add(row)
     facts.note(tx, row)
+    webhook_outbox.note(tx, row)
     return row
 
 

@@ -57,6 +57,16 @@ _PHRASES: dict[str, dict[str, str]] = {
         "zh": "我们将转达给售出该商品的店铺「{shop}」，店铺将在{hours}小时内回复。",
         "ko": "상품을 판매한 쇼핑몰 「{shop}」에 전달하겠습니다. 쇼핑몰은 {hours}시간 이내에 답변드립니다.",
     },
+    # Said to a caller who has not shown that the order is theirs: the desk is right, the shop stays unnamed.
+    "bot.shop_unnamed": {
+        "ja": "ご注文の商品を販売したショップのご担当です。"
+        "ご注文者様としてログインしたうえでチャットでお問い合わせいただくと、ショップにおつなぎします。",
+        "en": "The shop that sold the item answers this. Sign in as the customer who ordered it and ask in the "
+        "chat: we pass it to the shop.",
+        "zh": "此问题由售出该商品的店铺负责。请以下单顾客身份登录后在聊天中咨询，我们将为您转达给店铺。",
+        "ko": "상품을 판매한 쇼핑몰이 담당합니다. "
+        "주문하신 고객님으로 로그인한 후 채팅으로 문의하시면 쇼핑몰에 전달해 드립니다.",
+    },
     "bot.card_issuer": {
         "ja": "身に覚えのないご請求は、お手持ちのカードの裏面に記載された番号でカード会社にご連絡ください。"
         "メールやSMSに書かれた番号には掛けないでください。",
@@ -83,6 +93,15 @@ _PHRASES: dict[str, dict[str, str]] = {
         "en": "This help page answers it: “{title}”",
         "zh": "请参阅帮助页面：「{title}」",
         "ko": "다음 도움말을 확인해 주세요: 「{title}」",
+    },
+    # An operator's first words when the customer has only asked for a person: what is the need?
+    "assist.ask_need": {
+        "ja": "お待たせいたしました。担当の者です。どのようなご用件でしょうか。"
+        "ご注文についてでしたら、注文番号もお知らせください。",
+        "en": "Thank you for waiting, I am here to help. What can I do for you? "
+        "If it is about an order, please add the order number.",
+        "zh": "让您久等了，我是负责的客服人员。请问有什么可以帮您？如果是关于订单的问题，请告诉我订单号。",
+        "ko": "기다려 주셔서 감사합니다. 담당자입니다. 어떤 용건이신가요? 주문 관련 문의라면 주문 번호도 알려 주세요.",
     },
     "bot.out_of_scope": {
         "ja": "申し訳ありません。こちらではご注文・お届け・お支払い・アカウントについてのご相談を承っています。",

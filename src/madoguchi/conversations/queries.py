@@ -89,6 +89,19 @@ async def assigned_to(session: AsyncSession, agent: Agent) -> list[Conversation]
     return list(rows)
 
 
+async def conversations_of_customer(
+    session: AsyncSession, agent: Agent, customer_id: str, limit: int = 100
+) -> list[Conversation]:
+    """A customer's conversations the agent may see, the latest first."""
+    rows = await session.scalars(
+        select(Conversation)
+        .where(Conversation.customer_id == customer_id, visible_to(agent))
+        .order_by(Conversation.created_at.desc(), Conversation.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def recently_resolved(session: AsyncSession, agent: Agent, limit: int = 50) -> list[Conversation]:
     rows = await session.scalars(
         select(Conversation)
@@ -258,19 +271,19 @@ async def operator_events(session: AsyncSession, agent: Agent, conversation: Con
     return list(rows)
 
 
-async def latest_customer_text(session: AsyncSession, conversation: Conversation) -> str | None:
-    """The customer's latest message in the part of the conversation its shop may read (all of it on a
-    platform conversation): what suggestions answer."""
+async def recent_texts(session: AsyncSession, conversation: Conversation, author: str, limit: int) -> list[str]:
+    """The latest `limit` public messages of one author, newest first, in the part of the conversation its
+    shop may read: what suggestions are built from (the customer's) and kept apart from (the bot's)."""
     query = (
         select(Message.text)
-        .where(Message.conversation_id == conversation.id, Message.author == "customer")
+        .where(Message.conversation_id == conversation.id, Message.author == author, Message.private.is_(False))
         .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(1)
+        .limit(limit)
     )
     start = await shop_part_start(session, conversation)
     if start > 0:
         query = query.where(Message.id.in_(_messages_since(conversation.id, start)))
-    return await session.scalar(query)
+    return list(await session.scalars(query))
 
 
 async def order_for_operators(

@@ -105,7 +105,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from madoguchi.bot.service import BotTurn
-    from madoguchi.bus import ConversationChanged, MessageCreated
+    from madoguchi.bus import BusEvent
     from madoguchi.intake import Received
     from madoguchi.nlu.language import Language
     from madoguchi.routing.engine import Decision, Presence
@@ -232,7 +232,7 @@ def load_history_spec() -> HistorySpec:
 class _Unheard(Bus):
     """The past is nobody's news: events of the history are not published (no socket is listening to it)."""
 
-    async def publish(self, event: MessageCreated | ConversationChanged) -> None:
+    async def publish(self, event: BusEvent) -> None:
         return None
 
 

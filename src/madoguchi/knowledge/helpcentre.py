@@ -8,7 +8,6 @@ once after an edit made through `invalidate()`.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ import bm25s
 import numpy as np
 from sqlalchemy import func, select
 
+from madoguchi.knowledge.render import cut, ends_a_sentence, prose_blocks
 from madoguchi.knowledge.tokens import search_terms
 from madoguchi.store.models import Article
 
@@ -30,7 +30,31 @@ RECHECK_SECONDS = 30.0
 SNIPPET_CHARS = 140
 # Title words say what the page is about better than any body sentence: they count three times.
 _TITLE_WEIGHT = 3
-_MARKUP = re.compile(r"[#*_`>|]+|\[([^\]]*)\]\([^)]*\)")
+# And a page scores up to this much more again by the share of the query's terms its title holds.
+_TITLE_MATCH_BOOST = 2.0
+# Choosing among the pages that declare the turn's intent: the page written for the intent starts ahead,
+# and the customer's words (0 to 1, relative to the page that fits them best) can overtake it when they
+# clearly point at a page that answers part of it.
+_WRITTEN_FOR = 1.0
+_ANSWERS_PART = 0.7
+_WORDS_WEIGHT = 1.0
+
+
+# Said with a Japanese page given to a customer who writes another language: every page exists in Japanese,
+# not every one in English, Chinese or Korean.
+ONLY_IN_JAPANESE = {
+    "en": "(This page is available in Japanese only.)",
+    "zh": "（此页面仅有日文版。）",
+    "ko": "(이 페이지는 일본어로만 제공됩니다.)",
+}
+
+
+def only_in_notice(page_language: str, customer_language: str) -> str:
+    """The sentence that tells a customer the page is in Japanese only, in their language ('' when the page
+    is in their language or not in Japanese)."""
+    if page_language != "ja" or customer_language == "ja":
+        return ""
+    return ONLY_IN_JAPANESE.get(customer_language, ONLY_IN_JAPANESE["en"])
 
 
 def article_url(slug: str) -> str:
@@ -60,12 +84,14 @@ class _Page:
 
 
 def _paragraphs(body: str) -> tuple[str, ...]:
-    plain = (_MARKUP.sub(r"\1", line).strip() for line in body.splitlines())
-    return tuple(line.lstrip("-0123456789. ").strip() for line in plain if len(line) > 1)
+    """The article's prose as plain text (Markdown read, headings and table headers left out): what ends a
+    sentence, so a snippet never stops on a label; everything when nothing does."""
+    texts = [block.text for block in prose_blocks(body)]
+    return tuple([text for text in texts if ends_a_sentence(text)] or texts)
 
 
-def _snippet(page: _Page, terms: Sequence[str]) -> str:
-    """The paragraph sharing most terms with the query, cut to a readable length."""
+def _snippet(page: _Page, terms: Sequence[str], limit: int = SNIPPET_CHARS) -> str:
+    """The paragraph sharing most terms with the query (the first one on a tie), in whole sentences."""
     if not page.paragraphs:
         return page.title
     wanted = set(terms)
@@ -73,23 +99,34 @@ def _snippet(page: _Page, terms: Sequence[str]) -> str:
         range(len(page.paragraphs)),
         key=lambda index: len(page.paragraph_terms[index] & wanted) if page.paragraph_terms else 0,
     )
-    paragraph = page.paragraphs[best]
-    return paragraph if len(paragraph) <= SNIPPET_CHARS else paragraph[: SNIPPET_CHARS - 1] + "…"
+    return cut(page.paragraphs[best], limit)
 
 
 class _LanguageIndex:
-    def __init__(self, pages: list[_Page], bodies: list[str]) -> None:
+    def __init__(self, language: str, pages: list[_Page], bodies: list[str]) -> None:
+        self.language = language
         self.pages = pages
         self.retriever = bm25s.BM25()
         corpus = [
-            list(search_terms(page.title)) * _TITLE_WEIGHT + list(search_terms(body))
+            list(search_terms(page.title, language)) * _TITLE_WEIGHT + list(search_terms(body, language))
             for page, body in zip(pages, bodies, strict=True)
         ]
         self.retriever.index(corpus, show_progress=False)
+        self.title_terms = [frozenset(search_terms(page.title, language)) for page in pages]
+
+    def terms(self, text: str) -> tuple[str, ...]:
+        return search_terms(text, self.language) if text else ()
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25, raised for pages whose title names what the customer asks about: a page that only mentions
+        a word many times (ログイン on the account-takeover page) does not outrank the page titled for it."""
         scores: np.ndarray = self.retriever.get_scores(list(terms))
-        return scores
+        wanted = set(terms)
+        if not wanted:
+            return scores
+        in_title = np.array([len(wanted & title) / len(wanted) for title in self.title_terms], dtype=scores.dtype)
+        raised: np.ndarray = scores * (1.0 + _TITLE_MATCH_BOOST * in_title)
+        return raised
 
 
 class HelpCentre:
@@ -107,54 +144,82 @@ class HelpCentre:
                     article.title,
                     paragraphs,
                     tuple(article.intents),
-                    tuple(frozenset(search_terms(paragraph)) for paragraph in paragraphs),
+                    tuple(frozenset(search_terms(paragraph, article.language)) for paragraph in paragraphs),
                 )
             )
             bodies.append(article.body)
-        self._indexes = {language: _LanguageIndex(pages, bodies) for language, (pages, bodies) in grouped.items()}
-        # A page listing the intent first is written for it; one listing it later only mentions it.
-        ranked: dict[tuple[str, str], tuple[int, _Page]] = {}
-        for index in self._indexes.values():
-            for page in index.pages:
+        self._indexes = {
+            language: _LanguageIndex(language, pages, bodies) for language, (pages, bodies) in grouped.items()
+        }
+        # Every page that declares an intent, with where it lists it: first means written for it, later means
+        # it answers part of it (返品の条件 on the returns page, listed after return_item).
+        self._declared: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for language, index in self._indexes.items():
+            for number, page in enumerate(index.pages):
                 for position, intent in enumerate(page.intents):
-                    key = (page.language, intent)
-                    if key not in ranked or position < ranked[key][0]:
-                        ranked[key] = (position, page)
-        self._by_intent = {key: page for key, (_, page) in ranked.items()}
+                    self._declared.setdefault((language, intent), []).append((position, number))
 
     def __len__(self) -> int:
         return sum(len(index.pages) for index in self._indexes.values())
 
     def search(self, query: str, language: str = "ja", limit: int = 3) -> list[Hit]:
         """Articles for the query, best first: the query's language, then Japanese (every page has one)."""
-        terms = search_terms(query)
-        if not terms:
-            return []
         for wanted in dict.fromkeys((language, "ja")):
             index = self._indexes.get(wanted)
             if index is None:
                 continue
+            terms = index.terms(query)
+            if not terms:
+                continue
             scores = index.scores(terms)
             order = np.argsort(-scores)[:limit]
-            hits = [self._hit(index.pages[i], terms, float(scores[i])) for i in order if scores[i] > 0]
+            hits = [self._hit(index.pages[i], terms, float(scores[i]), language) for i in order if scores[i] > 0]
             if hits:
                 return hits
         return []
 
-    def for_intent(self, intent: str, language: str) -> Hit | None:
-        """The page written for an intent, in the customer's language when there is one."""
-        for wanted in dict.fromkeys((language, "ja")):
-            page = self._by_intent.get((wanted, intent))
-            if page is not None:
-                return self._hit(page, (), 0.0)
-        return None
+    def for_intent(self, intent: str, language: str, text: str = "") -> Hit | None:
+        """The page for a turn: among the pages that declare the intent, in the customer's language when
+        there are any, the one that best fits both the intent (a page listing it first is written for it)
+        and the customer's words (BM25 over the language's pages, relative to the best page for them)."""
+        pages = self.pages_for(intent, language, text, limit=1)
+        return pages[0] if pages else None
 
-    def _hit(self, page: _Page, terms: Sequence[str], score: float) -> Hit:
+    def pages_for(self, intent: str, language: str, text: str = "", limit: int = 3) -> list[Hit]:
+        """The pages that declare the intent, best fit first (see `for_intent`)."""
+        for wanted in dict.fromkeys((language, "ja")):
+            declared = self._declared.get((wanted, intent))
+            if not declared:
+                continue
+            index = self._indexes[wanted]
+            terms = index.terms(text)
+            scores = index.scores(terms) if terms else np.zeros(len(index.pages))
+            top = float(scores.max()) if len(scores) else 0.0
+
+            def fit(candidate: tuple[int, int], scores: np.ndarray = scores, top: float = top) -> float:
+                position, number = candidate
+                words = float(scores[number]) / top if top > 0 else 0.0
+                return (_WRITTEN_FOR if position == 0 else _ANSWERS_PART) + _WORDS_WEIGHT * words
+
+            # On equal fit the page that lists the intent earlier wins; then the older page.
+            ranked = sorted(declared, key=lambda candidate: (-fit(candidate), candidate[0], candidate[1]))
+            return [
+                self._hit(index.pages[number], terms, float(scores[number]), language) for _, number in ranked[:limit]
+            ]
+        return []
+
+    def _hit(self, page: _Page, terms: Sequence[str], score: float, language: str) -> Hit:
+        """`language` is the customer's: a page in another one says so first, in theirs."""
+        notice = only_in_notice(page.language, language)
+        room = SNIPPET_CHARS - (len(notice) + 1 if notice else 0)
         lead = next((paragraph for paragraph in page.paragraphs if paragraph != page.title), page.title)
-        snippet = _snippet(page, terms) if terms else lead
-        if len(snippet) > SNIPPET_CHARS:
-            snippet = snippet[: SNIPPET_CHARS - 1] + "…"
-        return Hit(page.slug, page.language, page.title, article_url(page.slug), snippet, score, page.intents)
+        snippet = _snippet(page, terms, room) if terms else cut(lead, room)
+        url = article_url(page.slug)
+        if notice:
+            snippet = f"{notice} {snippet}"
+            # The page then says the same at its top, in the reader's language.
+            url = f"{url}?lang={language}"
+        return Hit(page.slug, page.language, page.title, url, snippet, score, page.intents)
 
 
 @dataclass

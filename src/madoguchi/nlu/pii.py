@@ -19,13 +19,58 @@ MARKERS = {
     "security_code": "［セキュリティコード・非表示］",
 }
 
-_PASSWORD = re.compile(
-    # Latin words only as words: "pw" in "__pwned" or "pin" in "spinning" are not passwords.
-    r"(?P<lead>(?:パスワード|パス|暗証番号|(?<![A-Za-z])(?:password|passcode|pin|pw)(?![A-Za-z]))"
-    r"\s*(?:は|が|:|=|：|is)?\s*[「\"']?)"
-    r"(?P<secret>[^\s「」\"'、。,]{3,64})",
+# The word that announces a password, then what may stand between it and the value. Japanese 「パス」 counts only
+# when no more katakana follows (パスポート, パスタ are other words); Latin words only as words ("pw" in
+# "__pwned" or "pin" in "spinning" are not passwords).
+_PASSWORD_LEAD = re.compile(
+    r"(?:パスワード|(?<![ァ-ヺー])パス(?![ァ-ヺー])|暗証番号|"
+    r"(?<![A-Za-z])(?:password|passcode|passwd|pin(?:\s?(?:code|number))?|pw)(?![A-Za-z]))"
+    r"(?P<marker>\s*(?:は|が|:|=|：|is|→)?\s*)",
     re.IGNORECASE,
 )
+# A value in quotes right after the word is what the customer typed, whatever its script.
+_QUOTED_VALUE = re.compile(r"[「\"'“『](?P<secret>[^\s「」『』\"'“”]{3,64})[」\"'”』]")
+# Otherwise only a token is a value: printable ASCII without spaces. Whether it looks like a secret is decided
+# in `_looks_like_secret`, so ordinary words after the word (「パスワードを忘れました」, "password is not working")
+# are kept.
+_TOKEN_VALUE = re.compile(r"(?P<secret>[!-~]{4,64})")
+_VALUE_TRAILING = ".,;:!?)]}>"
+_VALUE_STOPS = "\"'`「」"
+
+
+def _looks_like_secret(token: str) -> bool:
+    """A token a person would type as a password: a digit or a symbol in it, or capitals inside a word
+    (hunter2, P@ssw0rd, 1234, tOpSecret). A plain word (not, wrong, reset, forgot) is never one."""
+    if any(ch.isdigit() for ch in token):
+        return True
+    if any(not ch.isalnum() for ch in token):
+        return True
+    return any(ch.isupper() for ch in token[1:]) and any(ch.islower() for ch in token)
+
+
+def _password_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for lead in _PASSWORD_LEAD.finditer(text):
+        quoted = _QUOTED_VALUE.match(text, lead.end())
+        if quoted is not None:
+            spans.append((quoted.start("secret"), quoted.end("secret")))
+            continue
+        token = _TOKEN_VALUE.match(text, lead.end())
+        if token is None:
+            continue
+        value = token.group("secret")
+        # A quote or a bracket inside ends the value; trailing punctuation ends the sentence, not the secret.
+        for position, ch in enumerate(value):
+            if ch in _VALUE_STOPS:
+                value = value[:position]
+                break
+        value = value.rstrip(_VALUE_TRAILING)
+        if len(value) >= 4 and _looks_like_secret(value):
+            start = token.start("secret")
+            spans.append((start, start + len(value)))
+    return spans
+
+
 # Only after the word: a bare 12-digit number is as likely a Yamato tracking number. A mistyped My Number is
 # masked too, so the check digit is not consulted.
 _MY_NUMBER = re.compile(
@@ -56,7 +101,9 @@ def redact(text: str, normalized: Normalized | None = None) -> Redaction:
         digits = re.sub(r"\D", "", match.group())
         if 13 <= len(digits) <= 19 and luhn_valid(digits):
             spans.append((match.start(), match.end(), "card_number"))
-    for pattern, kind in ((_PASSWORD, "password"), (_MY_NUMBER, "my_number"), (_SECURITY_CODE, "security_code")):
+    for start, end in _password_spans(normalized.text):
+        spans.append((start, end, "password"))
+    for pattern, kind in ((_MY_NUMBER, "my_number"), (_SECURITY_CODE, "security_code")):
         for match in pattern.finditer(normalized.text):
             spans.append((match.start("secret"), match.end("secret"), kind))
     if not spans:

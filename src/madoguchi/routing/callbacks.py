@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import phonenumbers
 from sqlalchemy import or_, select
@@ -25,6 +25,9 @@ from madoguchi.routing.desks import TOKYO, Hours, describe_day, describe_opening
 from madoguchi.store.models import Callback, Conversation, Customer, Desk, Order, Shop
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from madoguchi.routing.wait import WaitEstimate
     from madoguchi.store.models import Agent
     from madoguchi.store.tx import Tx
 
@@ -95,12 +98,12 @@ def _check_window(start: datetime, end: datetime, now: datetime) -> None:
 MIN_OPEN_IN_WINDOW = timedelta(minutes=15)
 
 
-async def _hours_of(tx: Tx, desk_id: str, shop_id: str | None) -> Hours | None:
-    desk = await tx.session.get(Desk, desk_id)
+async def _hours_of(session: AsyncSession, desk_id: str, shop_id: str | None) -> Hours | None:
+    desk = await session.get(Desk, desk_id)
     if desk is None:
         return None
     if desk.kind == SHOP_KIND and shop_id is not None:
-        shop = await tx.session.get(Shop, shop_id)
+        shop = await session.get(Shop, shop_id)
         return Hours.of(shop) if shop is not None else None
     return Hours.of(desk)
 
@@ -114,6 +117,88 @@ def _open_from(hours: Hours, start: datetime, end: datetime) -> datetime | None:
     if closes is not None and closes - opens < MIN_OPEN_IN_WINDOW:
         return None
     return opens
+
+
+# The windows the chat page proposes: an hour each, from the next half hour on, inside the desk's hours.
+OFFERED_WINDOW = timedelta(hours=1)
+OFFERED_WINDOWS = 4
+
+
+def offers_alternatives(wait: WaitEstimate, offer_after_s: int) -> bool:
+    """Whether a queued customer is offered a callback or an answer by e-mail instead of waiting: the desk is
+    closed, nobody who could answer is on duty, or the wait is longer than `offer_after_s` (placement's notices
+    say the same, in words)."""
+    if not wait.open_now and wait.opens_at is not None:
+        return True
+    if wait.nobody_on_duty:
+        return True
+    return wait.eta_seconds is not None and wait.eta_seconds > offer_after_s
+
+
+def _next_half_hour(at: datetime) -> datetime:
+    rounded = at.replace(second=0, microsecond=0)
+    extra = (30 - rounded.minute % 30) % 30
+    if extra == 0 and rounded < at:
+        extra = 30
+    return rounded + timedelta(minutes=extra)
+
+
+async def callback_windows(
+    session: AsyncSession, conversation: Conversation, now: datetime, count: int = OFFERED_WINDOWS
+) -> list[tuple[datetime, datetime]]:
+    """Time windows `request_callback` accepts for this conversation's desk: each at least `MIN_WINDOW` long,
+    wholly inside the desk's (or the shop's) opening hours, the first from the next half hour on."""
+    hours = await _hours_of(session, conversation.desk or PLATFORM_CS, conversation.shop_id)
+    windows: list[tuple[datetime, datetime]] = []
+    at = _next_half_hour(now)
+    while len(windows) < count and at <= now + LATEST_START:
+        if hours is None:
+            windows.append((at, at + OFFERED_WINDOW))
+            at += OFFERED_WINDOW
+            continue
+        opens = hours.next_opening(at)
+        if opens is None:
+            break
+        start = _next_half_hour(opens)
+        closes = hours.closes_at(start)
+        if closes is None and not hours.is_open(start):
+            # Opens at an odd minute and shuts within the half hour: look from the next half hour.
+            at = start + timedelta(minutes=30)
+            continue
+        end = min(start + OFFERED_WINDOW, closes) if closes is not None else start + OFFERED_WINDOW
+        if end - start >= MIN_WINDOW:
+            windows.append((start, end))
+            at = end
+        else:
+            # Too little left before closing: the next opening.
+            at = closes if closes is not None else start + timedelta(minutes=30)
+            at = at + timedelta(minutes=1) if at <= start else at
+    return windows
+
+
+async def alternatives(
+    session: AsyncSession, conversation: Conversation, wait: WaitEstimate, now: datetime, offer_after_s: int
+) -> dict[str, Any]:
+    """What the chat page may offer a queued customer instead of waiting: `offers` (`callback`, `email`) and
+    the `callback_windows` to choose from. Nothing once the chat is answered by mail (its channel is then
+    `email`), and no second callback while one is booked."""
+    if conversation.channel != "chat" or not offers_alternatives(wait, offer_after_s):
+        return {"offers": [], "callback_windows": []}
+    offers = ["email"]
+    windows: list[tuple[datetime, datetime]] = []
+    booked = await session.scalar(
+        select(Callback.id).where(
+            Callback.conversation_id == conversation.id, Callback.state.in_(("waiting", "calling"))
+        )
+    )
+    if booked is None:
+        windows = await callback_windows(session, conversation, now)
+        if windows:
+            offers.insert(0, "callback")
+    return {
+        "offers": offers,
+        "callback_windows": [{"start": start.isoformat(), "end": end.isoformat()} for start, end in windows],
+    }
 
 
 def describe_window(start: datetime, end: datetime, language: str) -> str:
@@ -148,7 +233,7 @@ async def request_callback(
         raise NotFound("There is no such conversation of yours.")
     desk = (conversation.desk if conversation is not None else None) or PLATFORM_CS
     shop_id = conversation.shop_id if conversation is not None else None
-    hours = await _hours_of(tx, desk, shop_id)
+    hours = await _hours_of(tx.session, desk, shop_id)
     calls_from = window_start
     if hours is not None:
         opens = _open_from(hours, max(window_start, now), window_end)

@@ -8,7 +8,7 @@ span that ends before it starts runs past midnight into the next day.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -19,7 +19,8 @@ import holidays
 from sqlalchemy import select
 
 from madoguchi.domain.languages import LANGUAGES, localized
-from madoguchi.errors import InvalidInput, NotFound
+from madoguchi.domain.routing_map import DeskId
+from madoguchi.errors import Conflict, InvalidInput, NotFound
 from madoguchi.logs import get_logger
 from madoguchi.routing import wording
 from madoguchi.store.models import Desk
@@ -45,6 +46,12 @@ REFERRAL = "referral"
 @lru_cache(maxsize=16)
 def _japanese_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("JP", years=year)
+
+
+def warm_holiday_calendar(today: date) -> None:
+    """Build this year's and next year's calendars now (at start-up, off the event loop), not in a request."""
+    _japanese_holidays(today.year)
+    _japanese_holidays(today.year + 1)
 
 
 def is_public_holiday(day: date) -> bool:
@@ -247,7 +254,7 @@ def referral_of(desk: Desk, language: str, directory: Directory) -> Referral | N
 
 
 SLA_CLOCKS = ("calendar", "business_hours")
-CHANNELS = ("chat", "email", "callback")
+CHANNELS = ("chat", "email", "callback", "shop_message")
 # A first response promised within a week at most, a resolution within a month: beyond is a typo.
 MAX_FIRST_RESPONSE_MINUTES = 7 * 24 * 60
 MAX_RESOLUTION_HOURS = 31 * 24
@@ -269,12 +276,21 @@ async def do_change_desk(
     first_response_minutes_by_channel: Mapping[str, int] | None = None,
     resolution_hours: int | None = None,
     sla_clock: str | None = None,
+    name_ja: str | None = None,
+    name_en: str | None = None,
 ) -> Desk:
-    """Change a desk's hours, closures, languages, channels and SLA targets; only what is given changes. Every
+    """Change a desk's names, hours, closures, languages, channels and SLA targets; only what is given changes. Every
     process reads desks from the database for each decision, so a change holds from the next one."""
     desk = await session.get(Desk, desk_id)
     if desk is None:
         raise NotFound(f"There is no desk {desk_id!r}.")
+    for name in (name_ja, name_en):
+        if name is not None and not name.strip():
+            raise InvalidInput("A desk's name cannot be empty. 窓口名を入力してください。")
+    if name_ja is not None:
+        desk.name_ja = name_ja.strip()
+    if name_en is not None:
+        desk.name_en = name_en.strip()
     if hours is not None:
         desk.hours = check_hours(hours)
     if closed_days is not None:
@@ -371,3 +387,89 @@ def _line_contact(official: OfficialLine) -> dict[str, Any]:
         # The carriers' ids in the directory are the ones orders name their carrier by.
         contact["carrier"] = brand.id
     return contact
+
+
+# The routing map names the desks; a new installation creates them (the bot and `order_owner` are not desks of
+# people). Outside parties are referrals, the shop desk is each shop's own inbox.
+_CREATABLE_KINDS: dict[str, str] = {
+    desk.value: REFERRAL if desk in (DeskId.CARD_ISSUER, DeskId.CARRIER) else SHOP if desk == DeskId.SHOP else QUEUE
+    for desk in DeskId
+    if desk not in (DeskId.BOT, DeskId.ORDER_OWNER)
+}
+
+
+def _checked_contacts(contacts: Sequence[Mapping[str, str]], directory: Directory) -> list[dict[str, str]]:
+    """A desk's contacts as an administrator gives them: a line of the directory (`{"directory": "BRAND/LINE"}`),
+    or a pointer in words (labels and hours, no number: "the number on the back of your card")."""
+    checked: list[dict[str, str]] = []
+    for contact in contacts:
+        reference = contact.get("directory")
+        if reference is not None:
+            if reference not in directory.by_line:
+                raise InvalidInput(f"{reference!r} is no line of the official-contact directory (BRAND/LINE).")
+            checked.append({"directory": reference})
+            continue
+        unknown = sorted(set(contact) - set(_WORDS))
+        if unknown or not (contact.get("label_ja") and contact.get("label_en")):
+            raise InvalidInput(
+                "A contact is a directory line {'directory': 'BRAND/LINE'} or words (label_ja, label_en, hours_ja, "
+                "hours_en): numbers and pages are written once, in the official-contact directory."
+            )
+        checked.append({key: str(value) for key, value in contact.items()})
+    return checked
+
+
+async def do_create_desk(
+    session: AsyncSession,
+    *,
+    desk_id: str,
+    name_ja: str,
+    name_en: str,
+    hours: Mapping[str, str | None],
+    languages: list[str],
+    channels: list[str],
+    first_response_minutes: int,
+    resolution_hours: int,
+    sla_clock: str = "calendar",
+    fallback_desk: str | None = None,
+    official_contacts: Sequence[Mapping[str, str]] | None = None,
+    directory: Directory,
+) -> Desk:
+    """One of the routing map's desks, for an installation that starts without any (production)."""
+    kind = _CREATABLE_KINDS.get(desk_id)
+    if kind is None:
+        raise InvalidInput(f"The routing map's desks are {', '.join(_CREATABLE_KINDS)}; not {desk_id!r}.")
+    if await session.get(Desk, desk_id) is not None:
+        raise Conflict(f"The desk {desk_id} exists already: change it instead. この窓口は登録済みです。")
+    if not name_ja.strip() or not name_en.strip():
+        raise InvalidInput("A desk needs a name in Japanese and in English. 窓口名（日本語・英語）を入力してください。")
+    if fallback_desk is not None and fallback_desk not in _CREATABLE_KINDS:
+        raise InvalidInput(f"The fallback desk must be one of the routing map's desks, not {fallback_desk!r}.")
+    desk = Desk(
+        id=desk_id,
+        name_ja=name_ja.strip(),
+        name_en=name_en.strip(),
+        kind=kind,
+        hours=check_hours(hours),
+        timezone=TOKYO,
+        languages=list(dict.fromkeys(languages)),
+        channels=[],
+        first_response_minutes=1,
+        first_response_minutes_by_channel={},
+        resolution_hours=1,
+        sla_clock="calendar",
+        fallback_desk=fallback_desk,
+        official_contacts=_checked_contacts(official_contacts or [], directory),
+        closed_days=[],
+    )
+    session.add(desk)
+    await session.flush()
+    # The same checks as a change, in one place.
+    return await do_change_desk(
+        session,
+        desk_id,
+        channels=channels,
+        first_response_minutes=first_response_minutes,
+        resolution_hours=resolution_hours,
+        sla_clock=sla_clock,
+    )

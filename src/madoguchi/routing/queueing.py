@@ -119,7 +119,10 @@ async def do_place(
     if found is None:
         desk_id, found = PLATFORM_CS, await session.get(Desk, PLATFORM_CS)
     if found is None:
-        raise Unavailable("The desks data has no platform_cs desk: seed the desks (madoguchi demo seed).")
+        raise Unavailable(
+            "There is no platform_cs desk yet: an administrator creates it "
+            "(POST /api/v1/admin/desks, docs/operations.md)."
+        )
     desk: Desk = found
     referral_text: str | None = None
     referral = (

@@ -48,6 +48,14 @@ _TEXTS: dict[str, dict[str, str]] = {
         "zh": "正在为您转接{desk}的工作人员。之前的内容会一并转交，无需重复说明。",
         "ko": "{desk} 담당자에게 연결해 드리겠습니다. 지금까지의 내용은 전달되므로 다시 설명하지 않으셔도 됩니다.",
     },
+    "email_booked": {
+        "ja": "メールでのご回答を承りました。担当者から {address} へ件名に [#{number}] を付けてお返事します。"
+        "このチャットは閉じていただいても構いません。",
+        "en": "We will answer by e-mail to {address}, with [#{number}] in the subject. You may close this chat.",
+        "zh": "已为您安排邮件回复。工作人员将发送邮件至 {address}，邮件主题中带有 [#{number}]。您可以关闭此聊天窗口。",
+        "ko": "이메일로 답변해 드리겠습니다. 담당자가 제목에 [#{number}]을(를) 붙여 {address}(으)로 회신드립니다. "
+        "이 채팅은 닫으셔도 됩니다.",
+    },
     "callback_booked": {
         "ja": "折り返しのお電話を承りました。{window}に {phone} へお電話します。",
         "en": "Your callback is booked: we will call {phone} between {window} (Japan time).",

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from madoguchi.bus import Bus, ConversationChanged, MessageCreated
+    from madoguchi.bus import Bus, BusEvent
 
 
 class BeforeCommit(Protocol):
@@ -26,10 +26,10 @@ class Tx:
     def __init__(self, session: AsyncSession, bus: Bus) -> None:
         self.session = session
         self._bus = bus
-        self._pending: list[MessageCreated | ConversationChanged] = []
+        self._pending: list[BusEvent] = []
         self._before_commit: dict[str, BeforeCommit] = {}
 
-    def publish_on_commit(self, event: MessageCreated | ConversationChanged) -> None:
+    def publish_on_commit(self, event: BusEvent) -> None:
         self._pending.append(event)
 
     def before_commit(self, key: str, start: Callable[[], W]) -> W:

@@ -11,7 +11,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 import phonenumbers
-from phonenumbers import PhoneNumberType, geocoder
+from phonenumbers import PhoneNumberType
 
 from madoguchi.trust.verdicts import CheckResult, Finding, brand_values
 
@@ -53,6 +53,9 @@ def check_phone(raw: str, directory: Directory, lookalikes: Lookalikes, *, claim
     if number_type == PhoneNumberType.PREMIUM_RATE:
         findings.append(Finding("phone_premium", {"number": shown}))
     if parsed.country_code != 81:
+        # Imported here: its place-name tables take most of a second to load, and only foreign numbers need them.
+        from phonenumbers import geocoder
+
         region = geocoder.country_name_for_number(parsed, "ja") or f"+{parsed.country_code}"
         findings.append(Finding("phone_international", {"number": shown, "region": region}))
     if claimed is not None:

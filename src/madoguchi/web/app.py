@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from madoguchi import __version__
-from madoguchi.errors import MadoguchiError
+from madoguchi.errors import MadoguchiError, RateLimited
 from madoguchi.logs import get_logger
 from madoguchi.runtime import start_runtime, stop_runtime
 from madoguchi.settings import Settings, get_settings
@@ -35,8 +35,10 @@ from madoguchi.web import (
     reports_api,
     routing_api,
     sockets,
+    tokens_api,
     triage_api,
     trust_api,
+    webhooks_api,
 )
 from madoguchi.web.body_limit import FORM_MARGIN, MAIL_UPLOAD, PHOTO_UPLOAD, BodyLimit
 from madoguchi.web.schemas import HealthOut
@@ -51,16 +53,18 @@ _CSP = (
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, startup_s: dict[str, float] | None = None) -> FastAPI:
+    """The application; `startup_s` holds the start-up steps timed before it (the CLI's imports)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.runtime = await start_runtime(settings)
+        app.state.runtime = await start_runtime(settings, startup_s)
         log.info(
             "server.started",
             database=settings.database_url.split("://", 1)[0],
             bus="redis" if settings.redis_url else "memory",
+            startup_s=app.state.runtime.startup_s,
         )
         try:
             yield
@@ -82,7 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(MadoguchiError)
     async def _coded_error(request: Request, exc: MadoguchiError) -> JSONResponse:
         log.info("request.refused", code=exc.code, path=request.url.path)
-        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+        headers = None
+        if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -136,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(operators_api.router)
     app.include_router(organisation_api.router)
     app.include_router(canned_api.router)
+    app.include_router(tokens_api.router)
+    app.include_router(webhooks_api.router)
     app.include_router(help_api.router)
     app.include_router(help_api.console_router)
     app.include_router(triage_api.router)

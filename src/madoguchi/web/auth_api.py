@@ -106,14 +106,14 @@ async def totp_setup(operator: CurrentOperator, tx: TxDep) -> TotpSetupOut:
 @router.post("/totp/enable", status_code=204)
 async def totp_enable(body: TotpCodeIn, operator: CurrentOperator, tx: TxDep) -> Response:
     """Turn two-factor log-in on with a first code from the app: from now on log-in asks for one."""
-    totp.enable(operator.agent, body.code)
+    await totp.enable(tx.session, operator.agent, body.code)
     await tx.commit()
     return Response(status_code=204)
 
 
 @router.post("/totp/disable", status_code=204)
 async def totp_disable(body: TotpCodeIn, operator: CurrentOperator, tx: TxDep) -> Response:
-    totp.disable(operator.agent, body.code)
+    await totp.disable(tx.session, operator.agent, body.code)
     await tx.commit()
     return Response(status_code=204)
 

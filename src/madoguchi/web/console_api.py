@@ -15,12 +15,13 @@ from madoguchi.domain.clock import utcnow
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import NotFound
 from madoguchi.routing import assignment
-from madoguchi.store.models import Agent, Conversation
-from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep
+from madoguchi.store.models import Agent, Conversation, Customer
+from madoguchi.web.deps import ConversationsReader, ConversationsWriter, CurrentOperator, RuntimeDep, TxDep
 from madoguchi.web.schemas import (
     ConsoleListsOut,
     ConversationDetailOut,
     ConversationOut,
+    CustomerConversationsOut,
     CustomerOut,
     EventOut,
     TextIn,
@@ -50,19 +51,23 @@ async def _shape(session: AsyncSession, conversations: list[Conversation]) -> li
                 created_at=conversation.created_at,
                 queued_at=conversation.queued_at,
                 last_activity_at=conversation.last_activity_at,
-                customer=CustomerOut(
-                    id=customer.id,
-                    name=customer.name,
-                    language=customer.language,
-                    anonymous=customer.is_anonymous,
-                    member_tier=customer.member_tier,
-                    email=customer.email,
-                    phone=customer.phone,
-                ),
+                customer=_customer_out(customer),
                 last_message=_preview(previews.get(conversation.id)),
             )
         )
     return shaped
+
+
+def _customer_out(customer: Customer) -> CustomerOut:
+    return CustomerOut(
+        id=customer.id,
+        name=customer.name,
+        language=customer.language,
+        anonymous=customer.is_anonymous,
+        member_tier=customer.member_tier,
+        email=customer.email,
+        phone=customer.phone,
+    )
 
 
 def _preview(text: str | None) -> str | None:
@@ -70,8 +75,9 @@ def _preview(text: str | None) -> str | None:
 
 
 @router.get("/conversations")
-async def list_conversations(operator: CurrentOperator, tx: TxDep) -> ConsoleListsOut:
-    """The queue the operator may take from, their own open conversations, and recently resolved ones."""
+async def list_conversations(operator: ConversationsReader, tx: TxDep) -> ConsoleListsOut:
+    """The queue the operator may take from, their own open conversations, and recently resolved ones (an API
+    token with `conversations:read`: those of its shop, or all for a platform token)."""
     session = tx.session
     return ConsoleListsOut(
         queue=await _shape(session, await queries.queue_for(session, operator.agent)),
@@ -104,7 +110,7 @@ async def _detail(session: AsyncSession, agent: Agent, conversation: Conversatio
 
 
 @router.get("/conversations/{conversation_id}")
-async def get_conversation(conversation_id: str, operator: CurrentOperator, tx: TxDep) -> ConversationDetailOut:
+async def get_conversation(conversation_id: str, operator: ConversationsReader, tx: TxDep) -> ConversationDetailOut:
     conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id)
     return await _detail(tx.session, operator.agent, conversation)
 
@@ -121,7 +127,7 @@ async def take_conversation(conversation_id: str, operator: CurrentOperator, tx:
 
 @router.post("/conversations/{conversation_id}/messages", status_code=201)
 async def reply(
-    conversation_id: str, body: TextIn, operator: CurrentOperator, tx: TxDep, runtime: RuntimeDep
+    conversation_id: str, body: TextIn, operator: ConversationsWriter, tx: TxDep, runtime: RuntimeDep
 ) -> MessageView:
     text = clean_message_text(body.text, runtime.settings.max_message_chars)
     conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id, for_update=True)
@@ -187,7 +193,7 @@ async def add_note(
 
 @router.post("/conversations/{conversation_id}/resolve")
 async def resolve(
-    conversation_id: str, request: Request, operator: CurrentOperator, tx: TxDep, runtime: RuntimeDep
+    conversation_id: str, request: Request, operator: ConversationsWriter, tx: TxDep, runtime: RuntimeDep
 ) -> ConversationDetailOut:
     """Resolve; on an e-mail ticket the customer is mailed that it is resolved, with a link to rate the answer."""
     conversation = await queries.access_conversation(tx.session, operator.agent, conversation_id, for_update=True)
@@ -199,3 +205,16 @@ async def resolve(
         await tickets.do_queue_resolution_mail(tx, runtime.settings, operator.agent, conversation, base_url)
     await tx.commit()
     return await _detail(tx.session, operator.agent, conversation)
+
+
+@router.get("/customers/{customer_id}")
+async def look_up_customer(customer_id: str, operator: ConversationsReader, tx: TxDep) -> CustomerConversationsOut:
+    """A customer and their conversations the caller may see (a shop's staff or token: with that shop only; a
+    customer who never wrote to the shop is "not found" to it)."""
+    customer = await tx.session.get(Customer, customer_id)
+    conversations = await queries.conversations_of_customer(tx.session, operator.agent, customer_id)
+    if customer is None or (operator.agent.shop_id is not None and not conversations):
+        raise NotFound(f"There is no customer {customer_id} that you can look up.")
+    return CustomerConversationsOut(
+        customer=_customer_out(customer), conversations=await _shape(tx.session, conversations)
+    )

@@ -6,9 +6,9 @@ from html import escape
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from madoguchi.agents.roles import require_role
@@ -18,8 +18,9 @@ from madoguchi.conversations.queries import history
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.signed_links import verify
 from madoguchi.errors import NotFound
-from madoguchi.knowledge.articles import do_save_article
-from madoguchi.knowledge.helpcentre import article_url, help_centre
+from madoguchi.knowledge.articles import LANGUAGES, do_save_article
+from madoguchi.knowledge.helpcentre import article_url, help_centre, only_in_notice
+from madoguchi.knowledge.render import to_html
 from madoguchi.store.models import Article, Conversation
 from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep, public_rate_limit
 
@@ -63,21 +64,48 @@ async def search_help(
     )
 
 
+def _reader_language(lang: str | None, accept_language: str | None) -> str | None:
+    """The reader's language: `?lang=` when it names one of ours, else the first of the browser's that does."""
+    if lang in LANGUAGES:
+        return lang
+    for item in (accept_language or "").split(",")[:10]:
+        primary = item.split(";")[0].strip().lower().split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+    return None
+
+
 @router.get("/help/{slug}", response_class=HTMLResponse, include_in_schema=False)
-async def help_page(slug: str, tx: TxDep) -> HTMLResponse:
+async def help_page(
+    slug: str,
+    tx: TxDep,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    accept_language: Annotated[str | None, Header(max_length=500)] = None,
+) -> HTMLResponse:
     article = await tx.session.scalar(select(Article).where(Article.slug == slug))
     if article is None:
         raise NotFound(f"There is no help page {slug!r}.")
-    # The body is shown as text: an article can never carry markup or script into the page.
-    body = "".join(f"<p>{escape(line)}</p>" for line in article.body.splitlines() if line.strip())
+    reader = _reader_language(lang, accept_language)
+    notice = only_in_notice(article.language, reader) if reader is not None else ""
+    notice_html = f'<p class="language-notice" lang="{escape(reader or "")}">{escape(notice)}</p>' if notice else ""
+    # Rendered from Markdown with raw HTML off and sanitised: an article can carry no script into the page.
+    body = to_html(_without_title_heading(article.body, article.title))
     page = (
         f'<!doctype html><html lang="{escape(article.language)}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(article.title)}</title>"
         f'<link rel="stylesheet" href="/static/style.css"></head>'
-        f'<body class="help-page"><main><h1>{escape(article.title)}</h1>{body}</main></body></html>'
+        f'<body class="help-page"><main>{notice_html}<h1>{escape(article.title)}</h1>{body}</main></body></html>'
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+
+def _without_title_heading(body: str, title: str) -> str:
+    """The body without a leading `# title` line: the page already shows the title as its heading."""
+    first, _, rest = body.lstrip().partition("\n")
+    if first.startswith("# ") and first[2:].strip() == title.strip():
+        return rest
+    return body
 
 
 @router.get("/api/v1/downloads/receipt/{number}", response_class=Response, tags=["downloads"])
@@ -129,6 +157,7 @@ class ArticleIn(BaseModel):
 class ArticleOut(ArticleIn):
     slug: str
     url: str
+    html: str = Field(description="the body rendered from Markdown and sanitised, as the help page shows it")
 
 
 @console_router.get("/articles")
@@ -163,6 +192,7 @@ def _article_out(article: Article) -> ArticleOut:
         language=article.language,
         title=article.title,
         body=article.body,
+        html=to_html(article.body),
         intents=list(article.intents),
         category=article.category,
     )

@@ -14,7 +14,7 @@ from madoguchi.agents.roles import require_role
 from madoguchi.nlu.language import Language
 from madoguchi.routing import desks, shops
 from madoguchi.store.models import Desk, Shop
-from madoguchi.web.deps import CurrentOperator, TxDep
+from madoguchi.web.deps import CurrentOperator, RuntimeDep, TxDep
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -59,8 +59,27 @@ class DeskOut(BaseModel):
         )
 
 
+class DeskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(max_length=40, description="one of the routing map's desks (DESIGN.md)")
+    name_ja: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+    hours: Hours
+    languages: list[Language] = Field(min_length=1, max_length=4)
+    channels: list[str] = Field(default_factory=list, max_length=4)
+    first_response_minutes: int
+    resolution_hours: int
+    sla_clock: str = "calendar"
+    fallback_desk: str | None = Field(default=None, max_length=40)
+    official_contacts: list[dict[str, str]] = Field(
+        default_factory=list, max_length=10, description="{'directory': 'BRAND/LINE'} or words (label_ja, label_en)"
+    )
+
+
 class DeskChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    name_ja: str | None = Field(default=None, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
     hours: Hours | None = None
     closed_days: ClosedDays | None = None
     languages: list[Language] | None = Field(default=None, min_length=1, max_length=4)
@@ -127,6 +146,30 @@ async def list_desks(operator: CurrentOperator, tx: TxDep) -> list[DeskOut]:
     return [DeskOut.of(desk) for desk in await desks.every_desk(tx.session)]
 
 
+@router.post("/desks", status_code=201)
+async def create_desk(body: DeskIn, operator: CurrentOperator, tx: TxDep, runtime: RuntimeDep) -> DeskOut:
+    """One of the routing map's desks, for an installation that starts without them (production)."""
+    require_role(operator.agent, "admin")
+    desk = await desks.do_create_desk(
+        tx.session,
+        desk_id=body.id,
+        name_ja=body.name_ja,
+        name_en=body.name_en,
+        hours=body.hours,
+        languages=list(body.languages),
+        channels=body.channels,
+        first_response_minutes=body.first_response_minutes,
+        resolution_hours=body.resolution_hours,
+        sla_clock=body.sla_clock,
+        fallback_desk=body.fallback_desk,
+        official_contacts=body.official_contacts,
+        directory=runtime.trust.directory,
+    )
+    audit.record(tx.session, operator.agent, "desk.created", target=desk.id, details=_given(body))
+    await tx.commit()
+    return DeskOut.of(desk)
+
+
 @router.patch("/desks/{desk_id}")
 async def change_desk(
     desk_id: str, body: Annotated[DeskChange, Body()], operator: CurrentOperator, tx: TxDep
@@ -136,6 +179,8 @@ async def change_desk(
     desk = await desks.do_change_desk(
         tx.session,
         desk_id,
+        name_ja=body.name_ja,
+        name_en=body.name_en,
         hours=body.hours,
         closed_days=body.closed_days,
         languages=list(body.languages) if body.languages is not None else None,

@@ -146,7 +146,10 @@ async def _limited(runtime: Runtime, request: Request) -> HTMLResponse | None:
     try:
         await runtime.limits.public(request.client.host if request.client else "unknown", "rate")
     except RateLimited as exc:
-        return _notice(exc.message, 429)
+        refused = _notice(exc.message, 429)
+        if exc.retry_after_s is not None:
+            refused.headers["Retry-After"] = str(exc.retry_after_s)
+        return refused
     return None
 
 

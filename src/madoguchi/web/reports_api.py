@@ -93,7 +93,7 @@ async def _log(runtime: RuntimeDep, reader: Reader, action: str, query: BaseMode
     details: dict[str, Any] = query.model_dump(mode="json", by_alias=True, exclude_none=True)
     details["shop_scope"] = filters.shop_id
     async with runtime.transaction() as tx:
-        audit.record(tx.session, reader.agent, action, details=details, address=reader.address)
+        audit.record(tx.session, reader.agent, action, details=details, address=reader.address, actor=reader.actor)
         await tx.commit()
 
 

@@ -94,6 +94,11 @@ class ConsoleListsOut(BaseModel):
     resolved: list[ConversationOut]
 
 
+class CustomerConversationsOut(BaseModel):
+    customer: CustomerOut
+    conversations: list[ConversationOut]
+
+
 class HealthOut(BaseModel):
     status: str
 
@@ -130,6 +135,9 @@ class TriageIn(_In):
         min_length=1, max_length=4000, pattern=r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
     )
     context: TriageContextIn | None = None
+    # The shop-signed identity token of a signed-in customer, as on the chat socket: with it, the shop that sold
+    # the customer's own order is named in the reply.
+    token: str | None = Field(default=None, max_length=4096)
 
 
 class EntityOut(BaseModel):

@@ -134,7 +134,7 @@ async def console_feed(websocket: WebSocket) -> None:
             raise SessionEnded
         await websocket.send_text(payload)
 
-    peer = Peer(send_text=send_while_logged_in, agent_id=agent.id, agent_shop_id=agent.shop_id)
+    peer = Peer(send_text=send_while_logged_in, agent_id=agent.id, agent_shop_id=agent.shop_id, agent_role=agent.role)
     runtime.hub.add(peer)
     _FEEDS[token].add(feed)
     receiving = asyncio.create_task(_answer_pings(websocket))

@@ -12,7 +12,7 @@ from madoguchi.channels.email.tickets import CHANNEL
 from madoguchi.errors import MadoguchiError
 
 if TYPE_CHECKING:
-    from madoguchi.bus import ConversationChanged
+    from madoguchi.bus import BusEvent
     from madoguchi.runtime import Runtime
 
 
@@ -35,7 +35,7 @@ class EmailChannel:
         self.listener = listener
         self.sender = sender
 
-    async def on_event(self, event: MessageCreated | ConversationChanged) -> None:
+    async def on_event(self, event: BusEvent) -> None:
         # Every message on a ticket (the customer's, whose acknowledgement may be queued, or an operator's
         # reply) may have put mail in the outbox; with Redis this reaches the senders of every process.
         if self.sender is not None and isinstance(event, MessageCreated) and event.conversation.channel == CHANNEL:

@@ -37,6 +37,7 @@ from madoguchi.domain.signed_links import RATING_LINK_DAYS, rating_token
 from madoguchi.domain.text import clean_message_text
 from madoguchi.errors import InvalidInput, NotFound
 from madoguchi.logs import get_logger
+from madoguchi.routing import wording
 from madoguchi.store.models import (
     Agent,
     Conversation,
@@ -51,6 +52,7 @@ from madoguchi.trust.reports import do_report_mail
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -599,3 +601,57 @@ async def _acknowledge(
     )
     queue_mail(tx, ticket, draft, relay_configured=bool(settings.smtp_relay), actor="email")
     return True
+
+
+# What a person can be written to: one @, a dotted domain, no spaces or angle brackets (a header's syntax).
+_CUSTOMER_ADDRESS = re.compile(r"^[^@\s<>\"(),;:]{1,64}@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:.]{2,}$")
+
+
+def checked_address(raw: object) -> str:
+    """A customer's e-mail address as typed, checked and lower-cased; InvalidInput saying what is wrong."""
+    address = raw.strip() if isinstance(raw, str) else ""
+    if not address:
+        raise InvalidInput("メールアドレスを入力してください。 Enter your e-mail address, e.g. hanako@example.jp.")
+    if len(address) > 254 or not _CUSTOMER_ADDRESS.match(address) or ".." in address:
+        raise InvalidInput(
+            "メールアドレスの形式が正しくありません（例：hanako@example.jp）。 "
+            "This is not an e-mail address: check it, e.g. hanako@example.jp."
+        )
+    return address.lower()
+
+
+async def do_answer_by_email(
+    tx: Tx, settings: Settings, conversation: Conversation, customer: Customer, address: object, now: datetime
+) -> Ticket:
+    """A waiting chat customer takes up the offer of an answer by e-mail: the chat becomes a ticket on the mail
+    channel (its queue, SLA and the operator's replies are then those of a mail, `do_queue_agent_reply`), to the
+    address given, or a signed-in customer's own when none is. Taking it up again keeps the first ticket."""
+    session = tx.session
+    existing = await session.scalar(select(Ticket).where(Ticket.conversation_id == conversation.id))
+    if existing is not None:
+        return existing
+    if conversation.state != "queued":
+        raise InvalidInput(
+            "この回答方法は順番待ちの間だけ選べます。 "
+            "An answer by e-mail can be chosen only while you wait in the queue."
+        )
+    typed = address.strip() if isinstance(address, str) else ""
+    if not typed and not customer.is_anonymous and customer.email:
+        chosen = customer.email.lower()
+    else:
+        chosen = checked_address(address)
+    ours = support_addresses(settings)
+    ticket = Ticket(
+        conversation_id=conversation.id,
+        customer_address=chosen,
+        support_address=sorted(ours)[0],
+        subject="チャットでのお問い合わせ / Your chat enquiry",
+        created_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+    conversation.channel = CHANNEL
+    events.record(tx, conversation.id, "customer", events.TicketOpened(ticket=ticket.number, customer_address=chosen))
+    text = wording.say("email_booked", conversation.language, address=chosen, number=str(ticket.number))
+    await actions.do_system_message(tx, conversation, text, now)
+    return ticket

@@ -21,6 +21,18 @@ const ui = {
   csatThanks: document.getElementById("csat-thanks"),
 };
 
+const offers = {
+  section: document.getElementById("offers"), title: document.getElementById("offers-title"),
+  callback: document.getElementById("offer-callback"), email: document.getElementById("offer-email"),
+  callbackForm: document.getElementById("callback-form"), windows: document.getElementById("callback-windows"),
+  windowsLegend: document.getElementById("callback-windows-legend"), phone: document.getElementById("callback-phone"),
+  phoneLabel: document.getElementById("callback-phone-label"), callbackError: document.getElementById("callback-error"),
+  callbackSend: document.getElementById("callback-send"), emailForm: document.getElementById("email-form"),
+  address: document.getElementById("email-address"), addressLabel: document.getElementById("email-label"),
+  emailHint: document.getElementById("email-hint"), emailError: document.getElementById("email-error"),
+  emailSend: document.getElementById("email-send"), done: document.getElementById("offer-done"),
+};
+
 let socket = null;
 let retry = 0;
 let conversationId = null;
@@ -117,6 +129,108 @@ function submitRating() {
 function endChat() {
   pendingEnd = { type: "end", client_id: newId() };
   sendFrame(pendingEnd);
+}
+
+// --- a callback or an answer by e-mail instead of waiting ------------------------------------------------------
+// The status frame says what may be offered (`offers`, `callback_windows`); the choice goes back as a frame and
+// is resent with the same client id after a reconnect, until the server acknowledges or refuses it.
+let pendingOffer = null;
+let offerTaken = false;
+
+function describeWindow(start, end) {
+  // The desk's hours are Japan time: the windows are shown in it whatever the browser's zone.
+  const day = new Intl.DateTimeFormat(lang, { timeZone: "Asia/Tokyo", month: "short", day: "numeric", weekday: "short" });
+  const time = new Intl.DateTimeFormat(lang, { timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  return `${day.format(new Date(start))} ${time.format(new Date(start))}–${time.format(new Date(end))}`;
+}
+
+function showOffers(frame) {
+  const offered = frame.state === "queued" && Array.isArray(frame.offers) ? frame.offers : [];
+  if (offerTaken) return;
+  offers.section.hidden = offered.length === 0;
+  offers.callback.hidden = !offered.includes("callback");
+  offers.email.hidden = !offered.includes("email");
+  if (offers.callback.hidden) openOfferForm(null);
+  const chosen = offers.windows.querySelector("input:checked");
+  const keep = chosen ? chosen.value : null;
+  for (const item of offers.windows.querySelectorAll("label")) item.remove();
+  (frame.callback_windows || []).forEach((window, index) => {
+    const value = `${window.start}|${window.end}`;
+    const input = el("input", { type: "radio", name: "callback-window", value, id: `callback-window-${index}` });
+    if (value === keep) input.checked = true;
+    offers.windows.append(el("label", { for: input.id }, input, describeWindow(window.start, window.end)));
+  });
+}
+
+function openOfferForm(which) {
+  for (const [button, form] of [[offers.callback, offers.callbackForm], [offers.email, offers.emailForm]]) {
+    const open = button === which && form.hidden;
+    form.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+  }
+  const first = which === offers.callback ? offers.windows.querySelector("input") : offers.address;
+  if (which && !(which === offers.callback ? offers.callbackForm : offers.emailForm).hidden && first) first.focus();
+}
+
+function refuseOffer(errorEl, input, message) {
+  errorEl.textContent = message;
+  if (input) {
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  }
+}
+
+function requestCallback() {
+  offers.callbackError.textContent = "";
+  offers.phone.removeAttribute("aria-invalid");
+  const chosen = offers.windows.querySelector("input:checked");
+  if (!chosen) {
+    refuseOffer(offers.callbackError, offers.windows.querySelector("input"), t("callbackPick"));
+    return;
+  }
+  const [start, end] = chosen.value.split("|");
+  pendingOffer = { type: "callback", client_id: newId(), phone: offers.phone.value.trim(), window_start: start, window_end: end };
+  offers.callbackSend.disabled = true;
+  sendFrame(pendingOffer);
+}
+
+function requestEmail() {
+  offers.emailError.textContent = "";
+  offers.address.removeAttribute("aria-invalid");
+  pendingOffer = { type: "answer_by_email", client_id: newId(), email: offers.address.value.trim() };
+  offers.emailSend.disabled = true;
+  sendFrame(pendingOffer);
+}
+
+function offerAccepted(frame) {
+  pendingOffer = null;
+  offerTaken = true;
+  offers.callbackSend.disabled = false;
+  offers.emailSend.disabled = false;
+  for (const part of [offers.callback, offers.email, offers.callbackForm, offers.emailForm]) part.hidden = true;
+  offers.done.textContent = frame.callback
+    ? t("callbackBooked", { window: describeWindow(frame.callback.window_start, frame.callback.window_end), phone: frame.callback.phone_display })
+    : t("emailBooked", { address: frame.email.address, ticket: frame.email.ticket });
+  offers.done.hidden = false;
+  offers.done.focus();
+}
+
+function offerRefused(frame) {
+  const kind = pendingOffer.type;
+  if (frame.code === "unavailable" || frame.code === "rate_limited") {
+    const again = pendingOffer;
+    setTimeout(() => { if (pendingOffer === again) sendFrame(again); }, 2000);
+    return;
+  }
+  pendingOffer = null;
+  offers.callbackSend.disabled = false;
+  offers.emailSend.disabled = false;
+  if (kind === "callback") {
+    const windowProblem = /時間帯|window/i.test(frame.message);
+    refuseOffer(offers.callbackError, windowProblem ? offers.windows.querySelector("input") : offers.phone, frame.message);
+  } else {
+    refuseOffer(offers.emailError, offers.address, frame.message);
+  }
 }
 
 function describeState(frame) {
@@ -261,6 +375,8 @@ function onFrame(frame) {
       if (frame.can_rate) showRating();
       if (pendingEnd) sendFrame(pendingEnd);
       if (pendingRating) sendFrame(pendingRating);
+      if (pendingOffer) sendFrame(pendingOffer);
+      showOffers(frame);
       break;
     }
     case "ack": {
@@ -276,6 +392,10 @@ function onFrame(frame) {
       }
       if (pendingRating && frame.client_id === pendingRating.client_id) {
         thankForRating(t("csatThanks"));
+        break;
+      }
+      if (pendingOffer && frame.client_id === pendingOffer.client_id) {
+        offerAccepted(frame);
         break;
       }
       const text = outbox.get(frame.client_id);
@@ -302,9 +422,14 @@ function onFrame(frame) {
       break;
     case "status":
       setStatus(describeState(frame));
+      showOffers(frame);
       if (setState(frame.state) !== "resolved" && frame.state === "resolved") showRating();
       break;
     case "error": {
+      if (frame.client_id && pendingOffer && frame.client_id === pendingOffer.client_id) {
+        offerRefused(frame);
+        break;
+      }
       if (frame.client_id && pendingEnd && frame.client_id === pendingEnd.client_id) {
         if (frame.code === "unavailable" || frame.code === "rate_limited") {
           setTimeout(() => { if (pendingEnd) sendFrame(pendingEnd); }, 2000);
@@ -412,6 +537,22 @@ document.getElementById("end-body").textContent = t("endBody");
 document.getElementById("end-confirm").textContent = t("endYes");
 document.getElementById("end-cancel").textContent = t("cancel");
 document.getElementById("csat-title").textContent = t("csatTitle");
+offers.title.textContent = t("offersTitle");
+offers.callback.textContent = t("offerCallback");
+offers.email.textContent = t("offerEmail");
+offers.windowsLegend.textContent = t("callbackWindows");
+offers.phoneLabel.textContent = t("callbackPhone");
+offers.callbackSend.textContent = t("callbackSend");
+offers.addressLabel.textContent = t("emailAddress");
+offers.emailSend.textContent = t("emailSend");
+// A signed-in customer may leave it empty (their registered address); a guest must give one.
+const signedIn = Boolean(sessionStorage.getItem("madoguchi.identity"));
+offers.emailHint.textContent = signedIn ? t("emailMemberHint") : t("emailGuestHint");
+offers.address.required = !signedIn;
+offers.callback.addEventListener("click", () => openOfferForm(offers.callback));
+offers.email.addEventListener("click", () => openOfferForm(offers.email));
+offers.callbackForm.addEventListener("submit", (event) => { event.preventDefault(); requestCallback(); });
+offers.emailForm.addEventListener("submit", (event) => { event.preventDefault(); requestEmail(); });
 document.getElementById("csat-comment-label").textContent = t("csatComment");
 document.getElementById("csat-hint").textContent = t("csatHint");
 ui.csatSend.textContent = t("csatSend");

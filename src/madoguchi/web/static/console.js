@@ -254,6 +254,15 @@ async function sendReply(text) {
   }
 }
 
+// Administrators' notices (a webhook paused): a banner that stays until it is dismissed.
+function showNotice(notice) {
+  const text = lang === "ja" ? notice.message_ja : notice.message_en;
+  const close = el("button", { type: "button", "aria-label": "×" }, "×");
+  const banner = el("div", { class: "admin-notice", role: "alert" }, el("span", {}, text), close);
+  close.addEventListener("click", () => banner.remove());
+  document.body.prepend(banner);
+}
+
 function connectLive(retry = 0) {
   const url = new URL("/ws/console", location.href);
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
@@ -262,6 +271,7 @@ function connectLive(retry = 0) {
   socket.addEventListener("message", (raw) => {
     const frame = JSON.parse(raw.data);
     if (frame.type === "hello" && retry > 0) refreshLists().catch(() => {});
+    if (frame.type === "notice") { showNotice(frame.notice); return; }
     if (frame.type !== "event") return;
     const event = frame.event;
     if (routing) routing.onEvent(event);

@@ -1,6 +1,11 @@
 // UI strings. Customers: Japanese, English, Chinese, Korean. Operators: Japanese and English.
 const STRINGS = {
   ja: {
+    offersTitle: "お待ちいただく代わりに", offerCallback: "折り返し電話を依頼", offerEmail: "メールで回答を受け取る",
+    callbackWindows: "ご希望の時間帯（日本時間）", callbackPhone: "お電話番号（例：090-1234-5678）", callbackSend: "この時間帯で依頼する",
+    callbackPick: "時間帯を選んでください。", emailAddress: "メールアドレス", emailSend: "メールで回答を受け取る",
+    emailGuestHint: "担当者からこのアドレスにお返事します。", emailMemberHint: "空欄の場合はご登録のメールアドレスにお返事します。",
+    callbackBooked: "折り返しのお電話を承りました：{window}、{phone}", emailBooked: "{address} にメールでお返事します（お問い合わせ番号 #{ticket}）。",
     title: "まどぐちモール サポート", placeholder: "メッセージを入力（Enterで送信、Shift+Enterで改行）",
     send: "送信", connecting: "接続しています…", connected: "接続しました", reconnecting: "再接続しています…",
     sending: "送信中", failed: "送信できませんでした", you: "あなた", bot: "ボット", system: "お知らせ",
@@ -24,6 +29,11 @@ const STRINGS = {
     csatPick: "1〜5のいずれかを選んでください。",
   },
   en: {
+    offersTitle: "Instead of waiting", offerCallback: "Ask for a call back", offerEmail: "Get the answer by e-mail",
+    callbackWindows: "When to call you (Japan time)", callbackPhone: "Phone number (e.g. 090-1234-5678)", callbackSend: "Book this time",
+    callbackPick: "Choose a time.", emailAddress: "E-mail address", emailSend: "Get the answer by e-mail",
+    emailGuestHint: "The operator will answer to this address.", emailMemberHint: "Leave it empty to be answered at your registered address.",
+    callbackBooked: "Your callback is booked: {window}, {phone}", emailBooked: "We will answer by e-mail to {address} (enquiry #{ticket}).",
     title: "Madoguchi Mall support", placeholder: "Type a message (Enter to send, Shift+Enter for a new line)",
     send: "Send", connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…",
     sending: "sending", failed: "could not be sent", you: "You", bot: "Bot", system: "Notice",
@@ -47,6 +57,11 @@ const STRINGS = {
     csatPick: "Choose a score from 1 to 5.",
   },
   zh: {
+    offersTitle: "无需等待", offerCallback: "预约回电", offerEmail: "通过邮件接收答复",
+    callbackWindows: "希望的时间段（日本时间）", callbackPhone: "电话号码（例：090-1234-5678）", callbackSend: "预约此时间段",
+    callbackPick: "请选择时间段。", emailAddress: "邮箱地址", emailSend: "通过邮件接收答复",
+    emailGuestHint: "工作人员将回复到此地址。", emailMemberHint: "留空则回复到您注册的邮箱。",
+    callbackBooked: "已为您预约回电：{window}，{phone}", emailBooked: "我们将通过邮件回复至 {address}（咨询编号 #{ticket}）。",
     title: "Madoguchi Mall 客服", placeholder: "请输入消息（Enter发送，Shift+Enter换行）", send: "发送",
     connecting: "正在连接…", connected: "已连接", reconnecting: "正在重新连接…", sending: "发送中", failed: "发送失败",
     you: "您", bot: "机器人", system: "通知", operator: "客服", queued: "请等待客服（第{n}位）", queuedNoPos: "请等待客服",
@@ -60,6 +75,11 @@ const STRINGS = {
     csatThanks: "感谢您的评价。", csatAlready: "您已评价过本次咨询，谢谢。", csatPick: "请选择1到5分。",
   },
   ko: {
+    offersTitle: "기다리시는 대신", offerCallback: "전화 회신 요청", offerEmail: "이메일로 답변 받기",
+    callbackWindows: "희망 시간대 (일본 시간)", callbackPhone: "전화번호 (예: 090-1234-5678)", callbackSend: "이 시간대로 요청",
+    callbackPick: "시간대를 선택해 주세요.", emailAddress: "이메일 주소", emailSend: "이메일로 답변 받기",
+    emailGuestHint: "담당자가 이 주소로 답변드립니다.", emailMemberHint: "비워 두시면 등록된 이메일 주소로 답변드립니다.",
+    callbackBooked: "전화 회신 요청을 접수했습니다: {window}, {phone}", emailBooked: "{address}(으)로 이메일 답변을 드립니다 (문의 번호 #{ticket}).",
     title: "마도구치 몰 고객센터", placeholder: "메시지를 입력하세요 (Enter 전송, Shift+Enter 줄바꿈)", send: "전송",
     connecting: "연결 중…", connected: "연결되었습니다", reconnecting: "다시 연결 중…", sending: "전송 중", failed: "전송 실패",
     you: "나", bot: "봇", system: "안내", operator: "상담원", queued: "상담원을 기다려 주세요 ({n}번째)", queuedNoPos: "상담원을 기다려 주세요",

@@ -1,7 +1,7 @@
 """desks: names in Chinese and Korean, so that every notice naming a desk is in the customer's language
 
-Revision ID: 0015_desk_names_zh_ko
-Revises: 0014_canned_response_desk
+Revision ID: 0016_desk_names_zh_ko
+Revises: 0015_integrations
 Create Date: 2026-12-08
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_desk_names_zh_ko"
-down_revision = "0014_canned_response_desk"
+revision = "0016_desk_names_zh_ko"
+down_revision = "0015_integrations"
 branch_labels = None
 depends_on = None
 
