@@ -20,6 +20,7 @@ from madoguchi.bot.service import BotTurn, do_bot_turn
 from madoguchi.bus import MessageView
 from madoguchi.commerce.connector import connector_for
 from madoguchi.conversations import actions, photos
+from madoguchi.conversations.language import do_follow_language
 from madoguchi.domain.clock import utcnow
 from madoguchi.domain.conversation import State
 from madoguchi.nlu.pii import Redaction, redact
@@ -105,6 +106,9 @@ async def do_receive(
         understood = understand(services, text)
     understanding = understood.understanding if understood is not None else None
     with_bot = bot and understanding is not None
+    if understanding is not None:
+        # Before anything is said: the notices of this very message (queued, hours) are in its language too.
+        do_follow_language(conversation, understanding)
     message, created = await actions.do_receive_customer_message(
         tx,
         conversation,

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from madoguchi.errors import InvalidInput
+from madoguchi.errors import Conflict, InvalidInput
+from madoguchi.routing.callbacks import refusal_text
 from madoguchi.routing.desks import Hours, _checked_contacts, describe_opening, is_public_holiday
 from madoguchi.trust.directory import default_directory
 
@@ -70,6 +71,18 @@ def test_closing_time_of_an_open_desk() -> None:
 def test_the_opening_is_told_in_japan_time() -> None:
     assert describe_opening(jst(2026, 11, 24, 9), "ja") == "11月24日(火) 9:00"
     assert describe_opening(jst(2026, 11, 24, 9), "en") == "Tue 24 Nov 9:00"
+    assert describe_opening(jst(2026, 11, 24, 9), "zh") == "11月24日（周二）9:00"
+    assert describe_opening(jst(2026, 11, 24, 9), "ko") == "11월 24일(화) 9:00"
+
+
+def test_a_callback_refusal_is_told_in_the_customers_language() -> None:
+    closed = InvalidInput("…", reason="window_closed", next_open=jst(2026, 11, 30, 9).isoformat())
+    assert refusal_text(closed, "zh") == "该时间段不在服务时间内（下次受理：11月30日（周一）9:00）。请选择其他时间段。"
+    assert "11월 30일(월) 9:00" in refusal_text(closed, "ko")
+    assert "Mon 30 Nov 9:00" in refusal_text(closed, "en")
+    assert refusal_text(Conflict("…", reason="callback_pending"), "ko") == "회신 전화는 이미 예약되어 있습니다."
+    # A refusal without a known reason keeps the error's own words.
+    assert refusal_text(Conflict("Something else."), "zh") == "Something else."
 
 
 def test_a_created_desks_contacts_are_directory_lines_or_words_never_numbers() -> None:

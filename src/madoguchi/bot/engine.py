@@ -21,7 +21,8 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from madoguchi.bot.wording import button, kind_name, say, status_name, yen
+from madoguchi.bot.confirmation import read_confirmation
+from madoguchi.bot.wording import button, kind_name, more_items, say, status_name, yen
 from madoguchi.commerce.orders import (
     RETURN_FEE_YEN,
     CommerceConnector,
@@ -31,6 +32,7 @@ from madoguchi.commerce.orders import (
     return_eligibility,
 )
 from madoguchi.conversations.phrases import phrase
+from madoguchi.domain.languages import localized
 from madoguchi.domain.routing_map import PLATFORM_CS, SHOP, DeskId, Priority
 from madoguchi.domain.signed_links import LINK_HOURS, signed_url
 from madoguchi.errors import Conflict, MadoguchiError, NotFound
@@ -61,15 +63,6 @@ _PERSON = re.compile(
     r"人工|客服人员|真人|상담원|사람과|직원",
     re.IGNORECASE,
 )
-_YES = re.compile(
-    r"^(?:はい|ええ|うん|お願い|おねがい|よろしく|大丈夫|それで|確定|ok|okay|yes|yeah|yep|sure|please do|go ahead|"
-    r"confirm|是|好|可以|确认|네|예|좋아요)",
-    re.IGNORECASE,
-)
-_NO = re.compile(
-    r"^(?:いいえ|いや|やめ|やっぱり|キャンセルしない|しない|結構|no\b|nope|don't|do not|stop|不|不要|아니|아뇨)",
-    re.IGNORECASE,
-)
 _EXCHANGE = re.compile(r"交換|exchange|换货|교환", re.IGNORECASE)
 _MEMBERSHIP_CANCEL = re.compile(r"解約|退会|やめたい|止めたい|\bcancel|unsubscribe|取消|해지", re.IGNORECASE)
 _CREDENTIALS_ENTERED = re.compile(
@@ -90,7 +83,7 @@ _SHORT_OFF_TOPIC = 8
 _THANKS = re.compile(r"ありがと|助かり|thank|thx|谢谢|감사|고마", re.IGNORECASE)
 _LATEST = re.compile(r"最新|一番新しい|直近|さっき|latest|most recent|newest|last one|最近", re.IGNORECASE)
 _ORDER_NUMBER = re.compile(r"MD-?\d{8}", re.IGNORECASE)
-# A reply this short ("はい", "OK", "qwerty") does not tell the language; the conversation's stays.
+# A text this short ("OK", "qwerty", an order number alone) is no request of its own.
 _SHORT = 6
 # Order numbers, phone numbers, addresses and links are written the same in every language.
 _NOT_WORDS = re.compile(r"MD-?\d{8}|https?://\S+|\S+@\S+|[\d\s\W_]+", re.IGNORECASE)
@@ -215,18 +208,10 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().lower()
 
 
-def _language(state: DialogueState, understood: Understanding, conversation: Conversation, text: str) -> str:
-    # A short answer ("はい", "2", "OK") says nothing about the language; the conversation's stays.
-    remembered = state.language or conversation.language
-    words = _NOT_WORDS.sub("", text)
-    if len(words) <= _SHORT or understood.language not in ("ja", "en", "zh", "ko"):
-        return remembered
-    return understood.language
-
-
 class Bot:
     async def respond(self, state: DialogueState, text: str, understood: Understanding, ctx: BotContext) -> Outcome:
-        language = _language(state, understood, ctx.conversation, text)
+        # The intake set the conversation's language from this message (conversations/language.py).
+        language = ctx.conversation.language
         state.language = language
         state.turns += 1
         turn = _Turn(self, state, text, understood, ctx, Outcome(language=language))
@@ -256,9 +241,31 @@ class _Turn:
         self.out.quick_replies += [QuickReply(button(key, self.lang), button(key, self.lang)) for key in keys]
 
     def _cite(self, hit: Hit, key: str = "article") -> None:
-        self._say(key, title=hit.title, url=hit.url, snippet=hit.snippet)
+        if hit.language != self.lang:
+            # A page not written in the customer's language: say so in theirs, and quote none of it.
+            self._say("article_in", title=hit.title, url=hit.url, page_language=say(f"page_{hit.language}", self.lang))
+        else:
+            self._say(key, title=hit.title, url=hit.url, snippet=hit.snippet)
         self.out.links.append(Link(hit.title, hit.url, "article"))
         self.out.events.append(("bot.cited", {"slug": hit.slug, "url": hit.url}))
+
+    def _page_languages(self) -> tuple[str, ...]:
+        # Help pages exist in Japanese and English; a Chinese or Korean reader more likely reads English.
+        return tuple(dict.fromkeys((self.lang, "en", "ja")))
+
+    def _page_for(self, intent: str) -> Hit | None:
+        for language in self._page_languages():
+            hit = self.ctx.help.for_intent(intent, language)
+            if hit is not None and hit.language == language:
+                return hit
+        return None
+
+    def _search(self, limit: int = 3) -> list[Hit]:
+        for language in self._page_languages():
+            hits = [hit for hit in self.ctx.help.search(self.text, language, limit=limit) if hit.language == language]
+            if hits:
+                return hits
+        return []
 
     def _article(self, intent: str) -> Hit | None:
         return self.ctx.help.for_intent(intent, self.lang, text=self.text) or next(
@@ -295,12 +302,12 @@ class _Turn:
         shop_id = order.shop_id if order is not None else None
         if desk == SHOP and shop_id is not None:
             shop = await self.ctx.session.get(Shop, shop_id)
-            name = shop.name if shop is not None and self.lang == "ja" else (shop.name_en if shop else shop_id)
+            name = shop.name_in(self.lang) if shop is not None else shop_id
             hours = shop.reply_promise_hours if shop is not None else 48
             self.out.texts.append(phrase("bot.shop", self.lang, shop=name, hours=str(hours)))
         else:
             row = await self.ctx.session.get(Desk, desk)
-            name = (row.name_ja if self.lang == "ja" else row.name_en) if row is not None else desk
+            name = row.name_in(self.lang) if row is not None else desk
             self.out.texts.append(phrase("bot.handoff", self.lang, desk=name))
         # The orders listed for the customer to pick from are not part of the need: they may be other sellers'.
         slots = ", ".join(f"{key}={value}" for key, value in sorted(self.state.slots.items()) if key != "labels")
@@ -384,7 +391,10 @@ class _Turn:
             intent = intent if intent in ("report_scam", "verify_official_contact") else "report_scam"
             confidence = max(confidence, SWITCH_CONFIDENCE)
         typed = _ORDER_NUMBER.search(self.text)
-        bare = len(_NOT_WORDS.sub("", self.text)) <= _SHORT or confidence < LOW_CONFIDENCE or intent == "out_of_scope"
+        # A few characters are a whole request in Chinese or Korean (「取消订单」): short and clearly understood is
+        # a request, not an order number with a word or two around it.
+        short = len(_NOT_WORDS.sub("", self.text)) <= _SHORT and confidence < SWITCH_CONFIDENCE
+        bare = short or confidence < LOW_CONFIDENCE or intent == "out_of_scope"
         if typed is not None and bare and not self.ctx.customer.anonymous:
             # An order number alone continues the topic (remembered across turns), or asks what it is about.
             self.state.low_confidence = 0
@@ -417,7 +427,7 @@ class _Turn:
                 await self._hand_over("low_confidence", desk=PLATFORM_CS)
                 return
             self._say("unsure")
-            hits = self.ctx.help.search(self.text, self.lang, limit=1)
+            hits = self._search(limit=1)
             if hits:
                 self._cite(hits[0], "maybe_article")
             self._buttons("track", "return", "cancel", "operator")
@@ -439,13 +449,14 @@ class _Turn:
             await self._with_order(self.state.topic or "", number)
             return True
         if step == "confirm":
-            if _NO.search(self.folded):
+            answer = read_confirmation(self.text)
+            if answer == "no":
                 self.state.finish()
                 self._say("kept")
                 self.out.resolved = True
                 self.out.events.append(("bot.declined", {"action": self.state.slots.get("pending", "")}))
                 return True
-            if _YES.search(self.folded):
+            if answer == "yes":
                 await self._confirmed()
                 return True
             return False
@@ -670,7 +681,7 @@ class _Turn:
 
     def _items(self, order: OrderInfo) -> str:
         first = order.items[0].name if order.items else ""
-        return first + (f" ほか{len(order.items) - 1}点" if len(order.items) > 1 and self.lang == "ja" else "")
+        return first + (more_items(len(order.items) - 1, self.lang) if len(order.items) > 1 else "")
 
     def _status(self, order: OrderInfo) -> None:
         self._say("status", number=order.number, items=self._items(order), status=status_name(order.status, self.lang))
@@ -683,14 +694,13 @@ class _Turn:
         contact = next((c for c in contacts if c.get("carrier") == order.carrier and c.get("phone")), None)
         if contact is None:
             return False
-        english = self.lang != "ja"
-        name = str(contact["label_en" if english else "label_ja"])
+        name = localized(contact, "label", self.lang)
         self._say(
             "carrier",
             carrier=name,
             tracking=order.tracking_id or "-",
             phone=contact["phone"],
-            hours=contact.get("hours_en" if english else "hours_ja", ""),
+            hours=localized(contact, "hours", self.lang),
             url=contact.get("url", ""),
         )
         self.out.links.append(Link(name, str(contact.get("url", "")), "contact"))
@@ -745,7 +755,11 @@ class _Turn:
         else:
             self.state.slots["pending"] = "cancel"
             self._ask(
-                "confirm", "confirm_cancel", number=order.number, items=self._items(order), total=yen(order.total_yen)
+                "confirm",
+                "confirm_cancel",
+                number=order.number,
+                items=self._items(order),
+                total=yen(order.total_yen, self.lang),
             )
             self._buttons("yes", "no")
             return
@@ -798,9 +812,9 @@ class _Turn:
         kind = "exchange" if self.state.slots.get("kind") == "exchange" else "return"
         method = self.state.slots.get("method", "konbini")
         free = self.state.slots.get("reason") == "damaged"
-        refund = yen(0 if kind == "exchange" else order.total_yen)
+        refund = yen(0 if kind == "exchange" else order.total_yen, self.lang)
         if kind == "return" and not free:
-            refund += say("return_fee_note", self.lang, fee=yen(RETURN_FEE_YEN))
+            refund += say("return_fee_note", self.lang, fee=yen(RETURN_FEE_YEN, self.lang))
         self.state.slots["pending"] = "return"
         self.state.step = None
         self._ask(
@@ -827,7 +841,7 @@ class _Turn:
             self._say("refund_none", number=order.number)
         else:
             key = "refund_pending" if status.state == "pending" else "refund_done"
-            self._say(key, number=order.number, amount=yen(status.amount_yen), timing=timing)
+            self._say(key, number=order.number, amount=yen(status.amount_yen, self.lang), timing=timing)
         self.out.resolved = True
         self.state.finish()
 
@@ -837,7 +851,7 @@ class _Turn:
         else:
             url = signed_url(self.ctx.secret, "receipt", order.number, self.ctx.customer.id, self.ctx.now)
             self._say("receipt", number=order.number, url=url, hours=LINK_HOURS)
-            self.out.links.append(Link(f"領収書 {order.number}.pdf", url, "receipt"))
+            self.out.links.append(Link(f"{button('receipt', self.lang)} {order.number}.pdf", url, "receipt"))
             self.out.events.append(("bot.receipt_link", {"order": order.number}))
         self.out.resolved = True
         self.state.finish()
@@ -852,16 +866,17 @@ class _Turn:
 
     async def _unrecognized_charge(self) -> None:
         desk = await self.ctx.session.get(Desk, DeskId.CARD_ISSUER.value)
-        english = self.lang != "ja"
         contacts = []
         for contact in official_contacts(desk, self.ctx.trust.directory) if desk is not None else []:
-            label = contact["label_en" if english else "label_ja"]
+            label = localized(contact, "label", self.lang)
             contacts.append(f"{label} {contact['phone']}" if contact.get("phone") else str(label))
         self._say("card_issuer", contacts=" / ".join(contacts))
         if not self.ctx.customer.anonymous:
             orders = await self.ctx.commerce.orders_of(self.ctx.customer.id, limit=3)
             if orders:
-                listed = "、".join(f"{order.number} {yen(order.total_yen)}" for order in orders)
+                listed = ("、" if self.lang in ("ja", "zh") else ", ").join(
+                    f"{order.number} {yen(order.total_yen, self.lang)}" for order in orders
+                )
                 self._say("recent_orders", orders=listed)
         hit = self._article("unrecognized_charge")
         if hit is not None:
@@ -871,7 +886,7 @@ class _Turn:
         self.state.finish()
 
     async def _account_compromised(self) -> None:
-        hit = self.ctx.help.for_intent("recover_password", self.lang)
+        hit = self._page_for("recover_password")
         self._say("compromised", url=hit.url if hit else "/help/password-reset")
         await self._hand_over("account_compromised", desk=DeskId.MEMBER_SUPPORT)
 

@@ -20,7 +20,7 @@ from madoguchi.domain.routing_map import PLATFORM_CS
 from madoguchi.errors import MadoguchiError
 from madoguchi.knowledge.helpcentre import help_centre
 from madoguchi.logs import get_logger
-from madoguchi.routing.callbacks import request_callback
+from madoguchi.routing.callbacks import refusal_text, request_callback
 from madoguchi.routing.decision import decide
 from madoguchi.store.models import Customer
 
@@ -159,5 +159,5 @@ async def _book_callback(
                 language=language,
             )
     except MadoguchiError as exc:
-        return [exc.message]
+        return [refusal_text(exc, language)]
     return []

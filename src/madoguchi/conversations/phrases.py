@@ -1,4 +1,5 @@
-"""What the system and the bot say, in the customer's language (Japanese when there is no translation)."""
+"""What the system and the bot say, in the customer's language: Japanese, English, Chinese (simplified) and
+Korean, every key in all four (tests/conversations/test_catalogues.py checks it)."""
 
 from __future__ import annotations
 
@@ -123,6 +124,11 @@ _PHRASES: dict[str, dict[str, str]] = {
 }
 
 
+def catalogue() -> dict[str, dict[str, str]]:
+    """Every key with its four texts (for the check that none is missing)."""
+    return _PHRASES
+
+
 def phrase(key: str, language: str, **values: str) -> str:
     texts = _PHRASES[key]
-    return texts.get(language, texts["ja"]).format(**values)
+    return (texts.get(language) or texts["en"]).format(**values)

@@ -49,6 +49,10 @@ def _check_hours(value: dict[Weekday, str | None]) -> dict[Weekday, str | None]:
     return value
 
 
+_LABELS = ("label_ja", "label_en", "label_zh", "label_ko")
+_HOURS_WORDS = ("hours_ja", "hours_en", "hours_zh", "hours_ko")
+
+
 class OfficialContact(_Strict):
     """A way to reach a desk or an outside party that the platform has verified.
 
@@ -60,16 +64,18 @@ class OfficialContact(_Strict):
     directory: str | None = Field(default=None, pattern=r"^[a-z0-9_]+/[a-z0-9_]+$")
     label_ja: str | None = None
     label_en: str | None = None
+    label_zh: str | None = None
+    label_ko: str | None = None
     email: str | None = None
     hours_ja: str | None = None
     hours_en: str | None = None
+    hours_zh: str | None = None
+    hours_ko: str | None = None
     source: str | None = Field(default=None, description="where the contact was verified")
 
     @model_validator(mode="after")
     def _one_place(self) -> OfficialContact:
-        written = [
-            name for name in ("label_ja", "label_en", "email", "hours_ja", "hours_en", "source") if getattr(self, name)
-        ]
+        written = [name for name in (*_LABELS, "email", *_HOURS_WORDS, "source") if getattr(self, name)]
         if self.directory is not None and written:
             raise ValueError(
                 f"a contact from the directory ({self.directory}) takes its {', '.join(written)} from there; "
@@ -84,6 +90,8 @@ class DeskSpec(_Strict):
     id: str
     name_ja: str
     name_en: str
+    name_zh: str
+    name_ko: str
     kind: DeskKind
     hours: dict[Weekday, str | None]
     timezone: str = "Asia/Tokyo"

@@ -164,6 +164,8 @@ async def seed(
                 id=desk.id,
                 name_ja=desk.name_ja,
                 name_en=desk.name_en,
+                name_zh=desk.name_zh,
+                name_ko=desk.name_ko,
                 kind=desk.kind,
                 hours=dict(desk.hours),
                 timezone=desk.timezone,

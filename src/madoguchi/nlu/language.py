@@ -72,6 +72,45 @@ def detect_language(text: str, tokenizer: Tokenizer | None = None) -> Language:
     return "ja"
 
 
+# Order numbers, links, addresses and digits are written alike in every language: they tell nothing.
+_NEUTRAL = re.compile(r"MD-?\d{8}|https?://\S+|\S+@\S+|[\d\W_]+", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Pronouns and particles Chinese sentences are made of and Japanese text (a name, an address, 「返品希望」)
+# hardly has: Han text that Japanese also writes is a Chinese sentence only with one of them.
+_CHINESE_SENTENCE = frozenset("我你您吗呢吧怎很是")
+# 「好的」「返品」: short Han-only text that exists in Japanese could be either.
+_MIN_HAN = 4
+
+
+def tells_language(text: str) -> bool:
+    """Whether `text` (normalised) is enough to tell the language it is written in: any kana or hangul, a Han
+    character that Japanese lacks, a few Han characters, or Latin text of two words or more ("OK", "yes",
+    "qwerty": Japanese, Chinese and Korean customers type single Latin words too)."""
+    counts = {script: len(pattern.findall(text)) for script, pattern in _SCRIPTS.items()}
+    if counts["kana"] or counts["hangul"]:
+        return True
+    if counts["han"]:
+        if any(_script(char) == "han" and not _in_japanese_charset(char) for char in text):
+            return True
+        return counts["han"] >= _MIN_HAN
+    words = _LATIN_WORD.findall(_NEUTRAL.sub(" ", text))
+    return len(words) >= 2
+
+
+def reads_as_chinese_sentence(text: str) -> bool:
+    """Whether Han text has the pronouns or particles of a Chinese sentence (我想退一件衣服), not just nouns."""
+    return any(char in _CHINESE_SENTENCE for char in text)
+
+
+def japanese_or_chinese_alike(text: str) -> bool:
+    """Whether `text` (normalised) is Han characters that Japanese and Chinese both write (「便利店寄回」「可以」),
+    with no kana, hangul or Latin word to tell them apart."""
+    counts = {script: len(pattern.findall(text)) for script, pattern in _SCRIPTS.items()}
+    if not counts["han"] or counts["kana"] or counts["hangul"] or _LATIN_WORD.search(_NEUTRAL.sub(" ", text)):
+        return False
+    return all(_in_japanese_charset(char) for char in text if _script(char) == "han")
+
+
 def _japanese_or_chinese(text: str, tokenizer: Tokenizer | None) -> Language:
     han = [char for char in text if _script(char) == "han"]
     # Simplified forms such as 货, 订, 发, 请 do not exist in Japanese.

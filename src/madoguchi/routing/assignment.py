@@ -332,7 +332,7 @@ async def do_transfer(
             raise InvalidInput("Only a shop's own conversation can go to the shop desk.")
         do_transfer_to_desk(tx, actor, conversation, desk, now, note)
         await sla.do_start(tx, conversation, target_desk, priority_name(conversation.priority), now)
-        name = target_desk.name_ja if conversation.language == "ja" else target_desk.name_en
+        name = target_desk.name_in(conversation.language)
         await do_system_message(tx, conversation, wording.say("transferred", conversation.language, desk=name), now)
         return conversation
     target = await tx.session.get(Agent, agent_id)

@@ -9,7 +9,7 @@ in a queue ordered by when the next attempt is due; a call with no answer is tri
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import phonenumbers
@@ -18,15 +18,13 @@ from sqlalchemy import or_, select
 from madoguchi.conversations import events
 from madoguchi.conversations.actions import do_system_message
 from madoguchi.domain.routing_map import PLATFORM_CS, SHOP
-from madoguchi.errors import Conflict, InvalidInput, NotFound
+from madoguchi.errors import Conflict, InvalidInput, MadoguchiError, NotFound
 from madoguchi.routing import wording
 from madoguchi.routing.desks import SHOP as SHOP_KIND
-from madoguchi.routing.desks import TOKYO, Hours, describe_opening
+from madoguchi.routing.desks import TOKYO, Hours, describe_day, describe_opening
 from madoguchi.store.models import Callback, Conversation, Customer, Desk, Order, Shop
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from madoguchi.routing.wait import WaitEstimate
@@ -53,18 +51,24 @@ def parse_phone(raw: str) -> tuple[str, str]:
     """(E.164, national display) of a number a person can be called back on, or InvalidInput."""
     text = (raw or "").strip()
     if not text or len(text) > 40:
-        raise InvalidInput("電話番号を入力してください。 Enter a phone number, e.g. 090-1234-5678.")
+        raise InvalidInput(
+            "電話番号を入力してください。 Enter a phone number, e.g. 090-1234-5678.", reason="phone_missing"
+        )
     try:
         number = phonenumbers.parse(text, "JP")
     except phonenumbers.NumberParseException as exc:
         raise InvalidInput(
-            f"電話番号として読み取れません。 This is not a phone number ({exc}): enter it like 090-1234-5678."
+            f"電話番号として読み取れません。 This is not a phone number ({exc}): enter it like 090-1234-5678.",
+            reason="phone_unreadable",
         ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput("この電話番号は存在しません。 This phone number does not exist: check the digits.")
+        raise InvalidInput(
+            "この電話番号は存在しません。 This phone number does not exist: check the digits.", reason="phone_invalid"
+        )
     if phonenumbers.number_type(number) in _REFUSED_TYPES:
         raise InvalidInput(
-            "ナビダイヤル等の番号にはお掛けできません。 We cannot call back a shared-cost or premium number."
+            "ナビダイヤル等の番号にはお掛けできません。 We cannot call back a shared-cost or premium number.",
+            reason="phone_premium",
         )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     style = (
@@ -77,11 +81,17 @@ def parse_phone(raw: str) -> tuple[str, str]:
 
 def _check_window(start: datetime, end: datetime, now: datetime) -> None:
     if end - start < MIN_WINDOW:
-        raise InvalidInput("時間帯は30分以上にしてください。 The time window must be at least 30 minutes long.")
+        raise InvalidInput(
+            "時間帯は30分以上にしてください。 The time window must be at least 30 minutes long.", reason="window_short"
+        )
     if end <= now:
-        raise InvalidInput("過去の時間帯は選べません。 The time window has already passed: choose a later one.")
+        raise InvalidInput(
+            "過去の時間帯は選べません。 The time window has already passed: choose a later one.", reason="window_past"
+        )
     if start > now + LATEST_START:
-        raise InvalidInput("14日以内の時間帯を選んでください。 Choose a time window within the next 14 days.")
+        raise InvalidInput(
+            "14日以内の時間帯を選んでください。 Choose a time window within the next 14 days.", reason="window_far"
+        )
 
 
 # Less open time than this inside the chosen window leaves no time for a call.
@@ -196,9 +206,12 @@ def describe_window(start: datetime, end: datetime, language: str) -> str:
 
     zone = ZoneInfo(TOKYO)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day = describe_day(local_start, language)
     if language == "ja":
-        return f"{local_start.month}月{local_start.day}日 {local_start:%H:%M}〜{local_end:%H:%M}"
-    return f"{local_start:%d %b %H:%M} and {local_end:%H:%M}"
+        return f"{day} {local_start:%H:%M}〜{local_end:%H:%M}"
+    if language in ("zh", "ko"):
+        return f"{day} {local_start:%H:%M}~{local_end:%H:%M}"
+    return f"{day} {local_start:%H:%M} and {local_end:%H:%M}"
 
 
 async def request_callback(
@@ -232,7 +245,9 @@ async def request_callback(
             raise InvalidInput(
                 f"その時間帯は窓口の営業時間外です（次の受付：{when}）。別の時間帯をお選びください。 "
                 f"Nobody can call in that window: the desk is closed then (next open: {when_en}). "
-                "Choose another time."
+                "Choose another time.",
+                reason="window_closed",
+                next_open=following.isoformat() if following else None,
             )
         calls_from = opens
     pending = await tx.session.scalar(
@@ -243,7 +258,10 @@ async def request_callback(
         )
     )
     if pending is not None:
-        raise Conflict("折り返しのお電話はすでに承っています。 A callback is already booked for this conversation.")
+        raise Conflict(
+            "折り返しのお電話はすでに承っています。 A callback is already booked for this conversation.",
+            reason="callback_pending",
+        )
     callback = Callback(
         id=str(uuid.uuid4()),
         customer_id=customer_id,
@@ -276,6 +294,19 @@ async def request_callback(
         text = wording.say("callback_booked", conversation.language, window=window, phone=display)
         await do_system_message(tx, conversation, text, now)
     return callback
+
+
+def refusal_text(error: MadoguchiError, language: str) -> str:
+    """Why a callback could not be booked, in the customer's language (the error's own message is the API's
+    Japanese and English)."""
+    reason = error.details.get("reason")
+    if reason == "window_closed":
+        opens = error.details.get("next_open")
+        when = describe_opening(datetime.fromisoformat(opens), language) if opens else "—"
+        return wording.say("callback_window_closed", language, opens=when)
+    if isinstance(reason, str) and f"callback_{reason}" in wording.KEYS:
+        return wording.say(f"callback_{reason}", language)
+    return error.message
 
 
 async def callbacks_for(tx: Tx, agent: Agent, limit: int = 100) -> list[Callback]:

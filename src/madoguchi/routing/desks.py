@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 import holidays
 from sqlalchemy import select
 
+from madoguchi.domain.languages import LANGUAGES, localized
 from madoguchi.domain.routing_map import DeskId
 from madoguchi.errors import Conflict, InvalidInput, NotFound
 from madoguchi.logs import get_logger
+from madoguchi.routing import wording
 from madoguchi.store.models import Desk
 from madoguchi.trust.directory import OfficialLine, e164
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from madoguchi.store.models import Shop
-    from madoguchi.trust.directory import Directory
+    from madoguchi.trust.directory import Directory, Text
 
 log = get_logger(__name__)
 
@@ -184,13 +186,38 @@ class Hours:
         return None
 
 
+# Written out rather than taken from the process's locale, which a server rarely has in four languages.
+_WEEKDAYS = {
+    "ja": ("月", "火", "水", "木", "金", "土", "日"),
+    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    "ko": ("월", "화", "수", "목", "금", "토", "일"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def describe_day(local: datetime, language: str) -> str:
+    """ "11月24日" / "11월 24일" / "24 Nov" for the customer."""
+    if language in ("ja", "zh"):
+        return f"{local.month}月{local.day}日"
+    if language == "ko":
+        return f"{local.month}월 {local.day}일"
+    return f"{local.day} {_MONTHS_EN[local.month - 1]}"
+
+
 def describe_opening(opens_at: datetime, language: str, timezone: str = TOKYO) -> str:
-    """ "11月24日(火) 9:00" / "Tue 24 Nov 9:00" in the desk's time zone, for the customer."""
+    """ "11月24日(火) 9:00" / "11月24日（周二）9:00" / "11월 24일(화) 9:00" / "Tue 24 Nov 9:00" in the desk's time
+    zone, for the customer."""
     local = opens_at.astimezone(ZoneInfo(timezone))
+    clock = f"{local.hour}:{local.minute:02d}"
+    weekday = _WEEKDAYS.get(language, _WEEKDAYS["en"])[local.weekday()]
     if language == "ja":
-        weekday = "月火水木金土日"[local.weekday()]
-        return f"{local.month}月{local.day}日({weekday}) {local.hour}:{local.minute:02d}"
-    return f"{local.strftime('%a')} {local.day} {local.strftime('%b')} {local.hour}:{local.minute:02d}"
+        return f"{describe_day(local, language)}({weekday}) {clock}"
+    if language == "zh":
+        return f"{describe_day(local, language)}（{weekday}）{clock}"
+    if language == "ko":
+        return f"{describe_day(local, language)}({weekday}) {clock}"
+    return f"{weekday} {describe_day(local, language)} {clock}"
 
 
 @dataclass(frozen=True)
@@ -204,20 +231,15 @@ class Referral:
 
     def text(self, language: str, carrier: str | None = None) -> str:
         chosen = [contact for contact in self.contacts if carrier and contact.get("carrier") == carrier]
-        suffix = "ja" if language == "ja" else "en"
+        # Full-width brackets read naturally in Japanese and Chinese; Korean and English use ASCII ones.
+        left, right = ("（", "）") if language in ("ja", "zh") else (" (", ")")
         lines = []
         for contact in chosen or list(self.contacts):
-            label = contact.get(f"label_{suffix}") or contact.get("label_ja", "")
+            label = localized(contact, "label", language)
             reach = " ".join(str(contact[key]) for key in ("phone", "url", "email") if contact.get(key))
-            hours = contact.get(f"hours_{suffix}")
-            lines.append(f"・{label} {reach}".rstrip() + (f"（{hours}）" if hours and suffix == "ja" else ""))
-            if hours and suffix != "ja":
-                lines[-1] += f" ({hours})"
-        if language == "ja":
-            head = f"{self.name}の公式窓口をご案内します。メールやSMSに書かれた番号ではなく、こちらにご連絡ください。"
-        else:
-            head = f"The official contacts of {self.name}. Use these, never a number given in an e-mail or a text."
-        return "\n".join([head, *lines])
+            hours = localized(contact, "hours", language)
+            lines.append(f"・{label} {reach}".rstrip() + (f"{left}{hours}{right}" if hours else ""))
+        return "\n".join([wording.say("referral", language, name=self.name), *lines])
 
 
 def referral_of(desk: Desk, language: str, directory: Directory) -> Referral | None:
@@ -225,7 +247,7 @@ def referral_of(desk: Desk, language: str, directory: Directory) -> Referral | N
         return None
     return Referral(
         desk=desk.id,
-        name=desk.name_ja if language == "ja" else desk.name_en,
+        name=desk.name_in(language),
         contacts=tuple(official_contacts(desk, directory)),
         fallback_desk=desk.fallback_desk,
     )
@@ -303,7 +325,11 @@ async def do_change_desk(
 
 
 # What a desk's own contact may say in words; a number or a page comes from the directory only.
-_WORDS = ("label_ja", "label_en", "hours_ja", "hours_en", "source")
+_WORDS = (
+    *(f"label_{language}" for language in LANGUAGES),
+    *(f"hours_{language}" for language in LANGUAGES),
+    "source",
+)
 
 
 def official_contacts(desk: Desk, directory: Directory) -> list[dict[str, Any]]:
@@ -338,11 +364,15 @@ def official_contacts(desk: Desk, directory: Directory) -> list[dict[str, Any]]:
     return contacts
 
 
+def _texts(text: Text) -> dict[str, str]:
+    """The languages a directory text is written in (Chinese and Korean where given)."""
+    return {language: value for language, value in text.model_dump().items() if value}
+
+
 def _line_contact(official: OfficialLine) -> dict[str, Any]:
     brand, line = official.brand, official.line
     contact: dict[str, Any] = {
-        "label_ja": line.label.ja,
-        "label_en": line.label.en,
+        **{f"label_{language}": text for language, text in _texts(line.label).items()},
         "phone": line.number,
         "brand": brand.id,
         "source": line.source or brand.sources[0],
@@ -352,7 +382,7 @@ def _line_contact(official: OfficialLine) -> dict[str, Any]:
     if line.url is not None:
         contact["url"] = line.url
     if line.hours is not None:
-        contact["hours_ja"], contact["hours_en"] = line.hours.ja, line.hours.en
+        contact.update({f"hours_{language}": text for language, text in _texts(line.hours).items()})
     if brand.kind == "carrier":
         # The carriers' ids in the directory are the ones orders name their carrier by.
         contact["carrier"] = brand.id

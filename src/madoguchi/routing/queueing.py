@@ -181,7 +181,7 @@ async def do_place(
     if notify:
         later = now + timedelta(microseconds=2)
         language = conversation.language
-        name = desk.name_ja if language == "ja" else desk.name_en
+        name = desk.name_in(language)
         if referral_text is not None:
             await do_system_message(tx, conversation, referral_text, later)
             later += timedelta(microseconds=1)

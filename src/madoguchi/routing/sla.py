@@ -192,7 +192,7 @@ async def _escalate(tx: Tx, timer: SlaTimer, conversation: Conversation, now: da
         )
         if platform is not None:
             await do_start(tx, conversation, platform, "high", now)
-            name = platform.name_ja if conversation.language == "ja" else platform.name_en
+            name = platform.name_in(conversation.language)
             await do_system_message(tx, conversation, wording.say("escalated", conversation.language, desk=name), now)
         return PLATFORM_CS
     do_escalate(

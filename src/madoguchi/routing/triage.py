@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from madoguchi.conversations.phrases import phrase
+from madoguchi.domain.languages import localized
 from madoguchi.domain.routing_map import SHOP, DeskId
 from madoguchi.knowledge.helpcentre import help_centre
 from madoguchi.nlu.pipeline import Understanding
@@ -124,7 +125,7 @@ async def _reply(
     if desk == SHOP and order is not None and order.shop_id:
         shop = await session.get(Shop, order.shop_id)
         if shop is not None:
-            return _say("shop", language, shop=shop.name, hours=shop.reply_promise_hours)
+            return _say("shop", language, shop=shop.name_in(language), hours=shop.reply_promise_hours)
     if desk == DeskId.CARD_ISSUER:
         return _say("card_issuer", language)
     if desk == DeskId.CARRIER and desk_row is not None:
@@ -137,15 +138,15 @@ async def _reply(
             return _say(
                 "carrier",
                 language,
-                carrier=contact["label_ja" if language == "ja" else "label_en"],
+                carrier=localized(contact, "label", language),
                 phone=contact["phone"],
-                hours=contact.get("hours_ja" if language == "ja" else "hours_en", ""),
+                hours=localized(contact, "hours", language),
                 tracking=tracking if order.tracking_id else "",
             ).strip()
-        listed = "、".join(f"{c['label_ja' if language == 'ja' else 'label_en']} {c['phone']}" for c in contacts)
+        listed = "、".join(f"{localized(c, 'label', language)} {c['phone']}" for c in contacts)
         return _say("carrier_any", language, contacts=listed)
     if handoff and desk_row is not None:
-        return _say("handoff", language, desk=desk_row.name_ja if language == "ja" else desk_row.name_en)
+        return _say("handoff", language, desk=desk_row.name_in(language))
     # The same page the bot would cite for this turn: the intent and the customer's words weigh together.
     article = (await help_centre(session)).for_intent(intent, language, text=understood.text)
     if article is not None:

@@ -45,6 +45,10 @@ class Shop(Base):
     # A suspended shop's staff cannot log in and its customers are answered by platform support.
     suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
+    def name_in(self, language: str) -> str:
+        """The shop's own name for Japanese; its Latin-script name for every other language."""
+        return self.name if language == "ja" else self.name_en
+
 
 class Desk(Base):
     """Who is responsible for a kind of problem: hours, languages, channels, SLA and official contacts."""
@@ -54,6 +58,8 @@ class Desk(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name_ja: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    name_ko: Mapped[str] = mapped_column(String(200), default="", server_default="")
     kind: Mapped[str] = mapped_column(String(20))
     hours: Mapped[dict[str, Any]] = mapped_column(JSONType)
     timezone: Mapped[str] = mapped_column(String(60), default="Asia/Tokyo")
@@ -69,6 +75,11 @@ class Desk(Base):
     # Exceptional closures (ISO dates in the desk's time zone): closed although the weekday's hours say open.
     closed_days: Mapped[list[str]] = mapped_column(JSONType, default=list)
     official_contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+    def name_in(self, language: str) -> str:
+        """The desk's name in `language` (English where a name was never given in it)."""
+        names = {"ja": self.name_ja, "en": self.name_en, "zh": self.name_zh, "ko": self.name_ko}
+        return names.get(language) or self.name_en
 
     def first_response_for(self, channel: str) -> int:
         """Minutes to the first response on this channel."""

@@ -48,6 +48,9 @@ class Text(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ja: str
     en: str
+    # Lines the bot gives customers (the desks' contacts) also read in Chinese and Korean.
+    zh: str | None = None
+    ko: str | None = None
 
 
 class PhoneLine(BaseModel):
