@@ -59,6 +59,8 @@ _DEMO_AGENTS = {
 }
 _DEMO_DESKS = {
     spec.id: {
+        "name_ja": spec.name_ja,
+        "name_en": spec.name_en,
         "hours": dict(spec.hours),
         "closed_days": [],
         "languages": list(spec.languages),
