@@ -11,7 +11,9 @@ const $ = (id) => document.getElementById(id);
 const ROLES = ["agent", "supervisor", "admin", "shop_agent"];
 const LANGUAGES = ["ja", "en", "zh", "ko"];
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"];
-const TABS = ["operators", "desks", "shops", "canned"];
+const TABS = ["operators", "desks", "shops", "canned", "integrations"];
+// The scopes of DESIGN.md's "Integrations" contract.
+const SCOPES = ["conversations:read", "conversations:write", "reports:read", "webhooks:write"];
 const KEEPERS = ["admin", "supervisor", "shop_agent"];
 
 let me = null;
@@ -253,10 +255,97 @@ function setUpCannedForm() {
   });
 }
 
+// --- integrations: API tokens and webhooks --------------------------------------------------------------
+
+const when = (iso) => (iso ? new Date(iso).toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo" }) : "—");
+
+async function loadTokens() {
+  const tokens = await api("GET", "/api/v1/admin/api-tokens");
+  table($("tokens-table"), [t("adm.tokenName"), t("adm.prefix"), t("adm.scopes"), t("shop"), t("adm.lastUsed"), t("adm.status"), ""],
+    tokens.map((token) => el("tr", { class: token.revoked_at ? "inactive" : "" },
+      el("td", {}, token.name), el("td", {}, el("code", {}, `${token.prefix}…`)), el("td", {}, token.scopes.join(", ")),
+      el("td", {}, token.shop_id || "—"), el("td", {}, when(token.last_used_at)),
+      el("td", {}, token.revoked_at ? t("adm.revoked") : t("adm.active")),
+      el("td", { class: "actions" }, token.revoked_at ? null : el("button", {
+        type: "button", class: "ghost", "aria-label": t("adm.revokeNamed", { name: token.name }),
+        onclick: async () => {
+          if (!window.confirm(t("adm.confirmRevoke", { name: token.name }))) return;
+          try { await api("DELETE", `/api/v1/admin/api-tokens/${token.id}`); await loadTokens(); }
+          catch (error) { $("page-note").textContent = error.message; }
+        },
+      }, t("adm.revoke"))))));
+}
+
+async function showDeliveries(hook) {
+  const rows = await api("GET", `/api/v1/admin/webhooks/${hook.id}/deliveries`);
+  $("deliveries").hidden = false;
+  $("deliveries-title").textContent = t("adm.deliveriesOf", { url: hook.url });
+  table($("deliveries-table"), [t("adm.event"), t("adm.status"), t("adm.attempts"), t("adm.lastAnswer"), t("adm.created"), t("adm.delivered")],
+    rows.map((row) => el("tr", { class: row.status === "delivered" ? "" : "pending" },
+      el("td", {}, row.type), el("td", {}, row.status === "delivered" ? t("adm.deliveredState") : t("adm.pendingState")),
+      el("td", {}, String(row.attempts)), el("td", {}, row.last_status ? String(row.last_status) : row.last_error || "—"),
+      el("td", {}, when(row.created_at)), el("td", {}, when(row.delivered_at)))));
+}
+
+async function loadWebhooks() {
+  const hooks = await api("GET", "/api/v1/admin/webhooks");
+  const act = (hook, path) => async () => {
+    try { await api("POST", `/api/v1/admin/webhooks/${hook.id}/${path}`); await loadWebhooks(); }
+    catch (error) { $("page-note").textContent = error.message; }
+  };
+  table($("webhooks-table"), ["URL", t("adm.events"), t("shop"), t("adm.status"), ""],
+    hooks.map((hook) => el("tr", { class: hook.active ? "" : "inactive" },
+      el("td", { class: "text" }, hook.url), el("td", { class: "text" }, hook.events.join(", ")), el("td", {}, hook.shop_id || "—"),
+      el("td", {}, hook.active ? t("adm.active") : `${t("adm.paused")}${hook.paused_reason ? ` (${hook.paused_reason})` : ""}`),
+      el("td", { class: "actions" },
+        el("button", { type: "button", class: "ghost", onclick: () => showDeliveries(hook).catch((error) => { $("page-note").textContent = error.message; }) }, t("adm.deliveries")),
+        el("button", { type: "button", class: "ghost", onclick: act(hook, hook.active ? "pause" : "resume") }, hook.active ? t("adm.pause") : t("adm.resume")),
+        el("button", {
+          type: "button", class: "ghost", "aria-label": t("adm.deleteNamed", { name: hook.url }),
+          onclick: async () => {
+            if (!window.confirm(t("adm.confirmDeleteHook", { url: hook.url }))) return;
+            try { await api("DELETE", `/api/v1/admin/webhooks/${hook.id}`); await loadWebhooks(); }
+            catch (error) { $("page-note").textContent = error.message; }
+          },
+        }, t("adm.delete"))))));
+}
+
+function setUpIntegrations() {
+  const shopChoices = [["", t("adm.allShops")], ...shops.map((shop) => [shop.id, shopName(shop)])];
+  const tokenForm = $("token-form");
+  options(tokenForm.elements.shop_id, shopChoices, "");
+  checkboxes($("token-scopes"), "scopes", SCOPES.map((scope) => [scope, scope]), ["conversations:read"]);
+  tokenForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(tokenForm);
+    const body = { name: data.get("name"), scopes: data.getAll("scopes"), shop_id: data.get("shop_id") || null };
+    try {
+      const issued = await api("POST", "/api/v1/admin/api-tokens", body);
+      tokenForm.reset();
+      say(tokenForm, t("adm.tokenIssued", { token: issued.token }));
+      await loadTokens();
+    } catch (error) { say(tokenForm, error.message, true); }
+  });
+  const hookForm = $("webhook-form");
+  options(hookForm.elements.shop_id, shopChoices, "");
+  hookForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(hookForm);
+    const events = String(data.get("events") || "").split(/[\s,、]+/).filter(Boolean);
+    try {
+      const made = await api("POST", "/api/v1/admin/webhooks", { url: data.get("url"), events, shop_id: data.get("shop_id") || null });
+      hookForm.reset();
+      say(hookForm, t("adm.webhookMade", { secret: made.secret }));
+      await loadWebhooks();
+    } catch (error) { say(hookForm, error.message, true); }
+  });
+}
+
 // --- tabs ------------------------------------------------------------------------------------------------
 
 function visibleTabs() {
-  return me.role === "shop_agent" ? ["canned"] : TABS;
+  if (me.role === "shop_agent") return ["canned"];
+  return me.role === "admin" ? TABS : TABS.filter((tab) => tab !== "integrations");
 }
 
 function select(name, focus = false) {
@@ -335,6 +424,10 @@ async function start() {
     showDesks();
     showShops();
     await loadOperators();
+    if (me.role === "admin") {
+      setUpIntegrations();
+      await Promise.all([loadTokens(), loadWebhooks()]);
+    }
   } catch (error) {
     $("page-note").textContent = error.message;
   }
