@@ -156,6 +156,8 @@ async def _integrations(server: str, browser: Browser) -> None:
         assert (await http.get("/api/v1/console/conversations")).status_code == 200
     row = page.locator("#tokens-table tbody tr").filter(has_text="受注システム")
     await row.get_by_role("button", name="受注システム を失効させる").click()
+    # Done once the row has lost its button (the button's own text says 失効 too, so the text proves nothing).
+    await expect(row.get_by_role("button", name="受注システム を失効させる")).to_have_count(0)
     await expect(row).to_contain_text("失効")
     async with httpx.AsyncClient(base_url=server, headers={"Authorization": f"Bearer {token}"}) as http:
         assert (await http.get("/api/v1/console/conversations")).status_code == 401
